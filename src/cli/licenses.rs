@@ -1,0 +1,181 @@
+//! `keyctl license …`.
+
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value};
+
+use super::{done, emit, Env};
+use crate::error::{Error, Result};
+use crate::license::{IssueRequest, Issuer};
+use crate::output;
+use crate::store::{LicenseFilter, LicenseRecord, LicenseStatus, Store};
+use crate::time::{parse_instant, DayEdge, Timestamp};
+
+#[derive(Debug, Subcommand)]
+pub enum LicenseCommand {
+    /// Issue a license: prints its id, short key, JWT and signer secret
+    Issue(IssueArgs),
+    /// List licenses
+    List(ListArgs),
+    /// Show a license by id or short key
+    Show(ShowArgs),
+    /// Revoke a license for good
+    Revoke {
+        /// License id or short key
+        license: String,
+        /// Why (shown by verify and the server)
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Suspend a license until it is reinstated
+    Suspend {
+        /// License id or short key
+        license: String,
+        /// Why (shown by verify and the server)
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Lift a suspension
+    Reinstate {
+        /// License id or short key
+        license: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// A product the license covers (repeatable)
+    #[arg(long = "product", value_name = "ID", required = true)]
+    products: Vec<String>,
+    /// Customer name, e-mail or id
+    #[arg(long)]
+    licensee: String,
+    /// Expiry: a duration (365d), a date (2027-12-31, end of day UTC) or RFC 3339 [default: never]
+    #[arg(long, value_name = "WHEN")]
+    expires: Option<String>,
+    /// Start of validity: a duration, a date (start of day UTC) or RFC 3339
+    #[arg(long, value_name = "WHEN")]
+    not_before: Option<String>,
+    /// Machines that may be activated, or -1 for unlimited [default: unlimited]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    activations: Option<i64>,
+    /// A host the product may run on; *.example.com for subdomains (repeatable)
+    #[arg(long = "domain", value_name = "HOST")]
+    domains: Vec<String>,
+    /// An entitlement (repeatable)
+    #[arg(long = "feature", value_name = "NAME")]
+    features: Vec<String>,
+    /// Vendor data, a JSON object
+    #[arg(long, value_name = "JSON")]
+    meta: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only licenses covering this product
+    #[arg(long, value_name = "ID")]
+    product: Option<String>,
+    /// Only licenses in this standing
+    #[arg(long, value_parser = ["active", "suspended", "revoked"])]
+    status: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// License id or short key
+    license: String,
+    /// Print only the JWT
+    #[arg(long, conflicts_with = "secret")]
+    jwt: bool,
+    /// Print only the signer secret
+    #[arg(long)]
+    secret: bool,
+}
+
+pub fn run(env: &Env, command: LicenseCommand) -> Result<i32> {
+    let store = env.open_store()?;
+    match command {
+        LicenseCommand::Issue(args) => {
+            let request = args.to_request(env.now)?;
+            let record = issue_one(&store, &request, env.now)?;
+            emit(&output::license(&record, true, env.json))?;
+        }
+        LicenseCommand::List(args) => {
+            let filter = LicenseFilter { product: args.product, status: args.status.as_deref().map(parse_status) };
+            emit(&output::licenses(&store.licenses(&filter)?, env.json))?;
+        }
+        LicenseCommand::Show(args) => {
+            let record = store.find_license(&args.license)?;
+            let text = if args.jwt {
+                format!("{}\n", record.jwt)
+            } else if args.secret {
+                format!("{}\n", record.secret.expose())
+            } else {
+                output::license(&record, false, env.json)
+            };
+            emit(&text)?;
+        }
+        LicenseCommand::Revoke { license, reason } => {
+            let record = store.set_license_status(&license, LicenseStatus::Revoked, reason.as_deref())?;
+            emit(&output::license(&record, false, env.json))?;
+        }
+        LicenseCommand::Suspend { license, reason } => {
+            let record = store.set_license_status(&license, LicenseStatus::Suspended, reason.as_deref())?;
+            emit(&output::license(&record, false, env.json))?;
+        }
+        LicenseCommand::Reinstate { license } => {
+            let record = store.set_license_status(&license, LicenseStatus::Active, None)?;
+            emit(&output::license(&record, false, env.json))?;
+        }
+    }
+    done()
+}
+
+fn parse_status(status: &str) -> LicenseStatus {
+    match status {
+        "suspended" => LicenseStatus::Suspended,
+        "revoked" => LicenseStatus::Revoked,
+        _ => LicenseStatus::Active,
+    }
+}
+
+/// Issues one license with the store's active key and records it.
+fn issue_one(store: &Store, request: &IssueRequest, now: Timestamp) -> Result<LicenseRecord> {
+    for product in &request.products {
+        if store.product(product)?.is_none_or(|p| &p.id != product) {
+            return Err(Error::NotFound { kind: "product", id: product.clone() });
+        }
+    }
+    let issuer = Issuer::new(&store.issuer()?, &store.active_key()?);
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let issued = issuer.issue(request, now, millis)?;
+    let record = LicenseRecord::from_issued(&issued);
+    store.insert_license(&record)?;
+    Ok(record)
+}
+
+impl IssueArgs {
+    fn to_request(&self, now: Timestamp) -> Result<IssueRequest> {
+        let expires = self.expires.as_deref().map(|t| parse_instant(t, now, DayEdge::End, "--expires")).transpose()?;
+        let not_before =
+            self.not_before.as_deref().map(|t| parse_instant(t, now, DayEdge::Start, "--not-before")).transpose()?;
+        Ok(IssueRequest {
+            licensee: self.licensee.clone(),
+            products: self.products.clone(),
+            expires,
+            not_before,
+            max_activations: self.activations,
+            domains: self.domains.clone(),
+            features: self.features.clone(),
+            meta: self.meta.as_deref().map(parse_meta).transpose()?,
+        })
+    }
+}
+
+/// `--meta` must be a JSON object.
+pub(crate) fn parse_meta(text: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::invalid("--meta", "must be a JSON object")),
+        Err(err) => Err(Error::invalid("--meta", format!("is not JSON ({err})"))),
+    }
+}

@@ -1,0 +1,165 @@
+//! The `keyctl` command line: clap definitions, turned into library calls, rendered by
+//! [`crate::output`]. Nothing here decides policy; it parses, calls and prints.
+
+mod keys;
+mod licenses;
+mod meta;
+mod products;
+mod verify;
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::{exit, Error, Result};
+use crate::store::{self, Store};
+use crate::time::Timestamp;
+
+/// Licensing toolkit: Ed25519 keys, JWT licenses, request signing, validation server.
+#[derive(Debug, Parser)]
+#[command(name = "keyctl", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]
+    #[arg(long, global = true, env = "KEYCTL_STORE", value_name = "DIR")]
+    store: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of tables
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a store with a first signing key
+    Init(keys::InitArgs),
+    /// Manage signing keys
+    #[command(subcommand)]
+    Key(keys::KeyCommand),
+    /// Manage products
+    #[command(subcommand)]
+    Product(products::ProductCommand),
+    /// Issue and manage licenses
+    #[command(subcommand)]
+    License(licenses::LicenseCommand),
+    /// Verify a license offline (exit code tells the outcome)
+    Verify(verify::VerifyArgs),
+    /// Print shell completions
+    Completions(meta::CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
+}
+
+/// What every command may need: where the store is, how to print, and the time.
+pub(crate) struct Env {
+    store: Option<PathBuf>,
+    json: bool,
+    now: Timestamp,
+}
+
+impl Env {
+    fn store_path(&self) -> Result<PathBuf> {
+        self.store.clone().or_else(store::default_path).ok_or_else(|| {
+            Error::invalid("store", "no --store, no KEYCTL_STORE and no HOME to find the default store")
+        })
+    }
+
+    fn open_store(&self) -> Result<Store> {
+        Store::open(&self.store_path()?)
+    }
+}
+
+/// Parses the command line, runs it and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return err.exit_code();
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            report(&err);
+            err.exit_code()
+        }
+    }
+}
+
+/// Prints an error and its hint to stderr.
+pub fn report(err: &Error) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "keyctl: error: {err}");
+    if let Some(hint) = err.hint() {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<i32> {
+    let env = Env { store: cli.store, json: cli.json, now: crate::time::now() };
+    match cli.command {
+        Command::Init(args) => keys::init(&env, args),
+        Command::Key(command) => keys::run(&env, command),
+        Command::Product(command) => products::run(&env, command),
+        Command::License(command) => licenses::run(&env, command),
+        Command::Verify(args) => verify::run(&env, args),
+        Command::Completions(args) => meta::completions(args),
+        Command::Man => meta::man(),
+    }
+}
+
+/// Writes to stdout. A closed pipe (`keyctl … | head`) is not an error: the reader has
+/// what it wanted, and the exit code must still tell the command's outcome.
+pub(crate) fn emit(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|source| Error::Stream { what: "stdout", source }),
+    }
+}
+
+/// Standard warning printed next to an otherwise successful result.
+pub(crate) fn warn(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "keyctl: warning: {message}");
+}
+
+/// The most a license argument, file or stdin may hold; 8 KiB is the JWT limit, so
+/// anything this large is refused without being read further.
+const MAX_LICENSE_INPUT: usize = 1024 * 1024;
+
+/// Reads a `LICENSE|-|@FILE` argument as raw bytes (absent means stdin).
+pub(crate) fn read_license_input(arg: Option<&str>) -> Result<Vec<u8>> {
+    match arg {
+        None | Some("-") => {
+            let stdin = std::io::stdin().lock();
+            crate::files::read_bounded(stdin, MAX_LICENSE_INPUT, "standard input")
+        }
+        Some(arg) if arg.starts_with('@') => {
+            let path = PathBuf::from(&arg[1..]);
+            let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+            crate::files::read_bounded(file, MAX_LICENSE_INPUT, &path.display().to_string())
+        }
+        Some(arg) => Ok(arg.as_bytes().to_vec()),
+    }
+}
+
+/// Reads all of stdin up to `limit` bytes.
+#[allow(dead_code)]
+pub(crate) fn read_stdin(limit: usize) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::io::stdin().lock().take(limit as u64 + 1).read_to_end(&mut buf).map_err(|source| Error::Stream {
+        what: "standard input",
+        source,
+    })?;
+    Ok(buf)
+}
+
+/// `Ok(exit::OK)`, for commands whose only outcome is success.
+pub(crate) fn done() -> Result<i32> {
+    Ok(exit::OK)
+}

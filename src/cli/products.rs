@@ -1,0 +1,48 @@
+//! `keyctl product …`.
+
+use clap::{Args, Subcommand};
+
+use super::{done, emit, Env};
+use crate::error::{Error, Result};
+use crate::output;
+
+#[derive(Debug, Subcommand)]
+pub enum ProductCommand {
+    /// Add a product (it also gets the next sequential number)
+    Add(AddArgs),
+    /// List products
+    List,
+    /// Show one product, by id or number
+    Show {
+        /// Product id or number
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Product id used in licenses (1-64 of A-Z a-z 0-9 _ . -)
+    id: String,
+    /// Display name
+    #[arg(long)]
+    name: String,
+    /// Message shown to users when activation fails
+    #[arg(long, value_name = "TEXT")]
+    support_message: Option<String>,
+}
+
+pub fn run(env: &Env, command: ProductCommand) -> Result<i32> {
+    let store = env.open_store()?;
+    match command {
+        ProductCommand::Add(args) => {
+            let product = store.add_product(&args.id, &args.name, args.support_message.as_deref(), env.now)?;
+            emit(&output::product(&product, env.json))?;
+        }
+        ProductCommand::List => emit(&output::products(&store.products()?, env.json))?,
+        ProductCommand::Show { id } => {
+            let product = store.product(&id)?.ok_or(Error::NotFound { kind: "product", id })?;
+            emit(&output::product(&product, env.json))?;
+        }
+    }
+    done()
+}

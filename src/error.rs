@@ -1,0 +1,118 @@
+//! The crate's error type, its exit codes and the hints shown to users.
+//!
+//! Verification *outcomes* (expired, wrong product, …) are not errors: they are
+//! [`crate::license::Outcome`]s with exit codes of their own. This type is for
+//! everything that stops a command from producing an answer at all.
+
+use std::path::PathBuf;
+
+/// Exit codes shared by every command. Verification outcomes add 3–9
+/// (see `license::Outcome::exit_code` and `docs/cli.md`).
+pub mod exit {
+    /// Success, or a license that verified.
+    pub const OK: i32 = 0;
+    /// Internal or I/O error: the store, a file, the network.
+    pub const ERROR: i32 = 1;
+    /// The command line or an input value was wrong.
+    pub const USAGE: i32 = 2;
+}
+
+/// Everything that can stop a keyctl command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No store exists at the path.
+    #[error("no keyctl store at {}", path.display())]
+    StoreMissing { path: PathBuf },
+
+    /// The directory exists but is not a keyctl store.
+    #[error("{} is not a keyctl store", path.display())]
+    NotAStore { path: PathBuf },
+
+    /// Another process holds the store's lock.
+    #[error("store {} is in use by another process (sled holds an exclusive lock)", path.display())]
+    StoreInUse { path: PathBuf },
+
+    /// The store was written by a newer (or unknown) keyctl.
+    #[error("store {} has schema version {found}; this keyctl reads version {expected}", path.display())]
+    SchemaVersion { path: PathBuf, found: String, expected: u32 },
+
+    /// The embedded database failed.
+    #[error("store: {0}")]
+    Store(String),
+
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+
+    /// Reading standard input or writing standard output failed.
+    #[error("{what}: {source}")]
+    Stream { what: &'static str, source: std::io::Error },
+
+    /// A value given by the user is not acceptable.
+    #[error("{what}: {reason}")]
+    InvalidInput { what: String, reason: String },
+
+    /// A key file or JWK could not be read as an Ed25519 key.
+    #[error("{what}: {reason}")]
+    BadKey { what: String, reason: String },
+
+    /// A named thing does not exist in the store.
+    #[error("{kind} {id} not found")]
+    NotFound { kind: &'static str, id: String },
+
+    /// The request contradicts the store's state (a duplicate id, retiring the active key, …).
+    #[error("{0}")]
+    Conflict(String),
+
+    /// The store has no active signing key.
+    #[error("the store has no active signing key")]
+    NoActiveKey,
+
+    /// Signing a JWT failed inside the JWT library.
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput { what: what.into(), reason: reason.into() }
+    }
+
+    /// Shorthand for [`Error::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::InvalidInput { .. } | Error::BadKey { .. } => exit::USAGE,
+            _ => exit::ERROR,
+        }
+    }
+
+    /// What the user can do about it, when there is something to do.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::StoreMissing { .. } => {
+                Some("run `keyctl init` first, or point --store / KEYCTL_STORE at an existing store".into())
+            }
+            Error::StoreInUse { .. } => Some(
+                "stop the other keyctl process (a running `keyctl serve`?), or wait for it to finish".into(),
+            ),
+            Error::SchemaVersion { .. } => Some("use the keyctl release that wrote this store".into()),
+            Error::NoActiveKey => Some("run `keyctl key rotate` to create an active key".into()),
+            _ => None,
+        }
+    }
+}
+
+impl From<sled::Error> for Error {
+    fn from(err: sled::Error) -> Self {
+        Error::Store(err.to_string())
+    }
+}
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,69 @@
+//! Licenses: the JWT claims, issuance, offline verification and short keys
+//! (`../shared/spec/license-format.md`).
+
+mod ids;
+mod issue;
+mod shortkey;
+mod verify;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use ids::{new_license_id, new_signer_secret, SIGNER_SECRET_PREFIX};
+pub use issue::{check_product_id, issue, validate, IssueRequest, IssuedLicense, Issuer};
+pub use shortkey::ShortKey;
+pub use verify::{
+    check_claims, check_signature, decode, domain_matches, verify, Context, Decoded, LicenseState, Outcome, Verdict,
+};
+
+/// The largest license JWT keyctl issues or accepts, in bytes.
+pub const MAX_JWT_LEN: usize = 8 * 1024;
+
+/// The claims of a keyctl license JWT. Unknown claims are ignored when reading.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer: the vendor.
+    pub iss: String,
+    /// Licensee.
+    pub sub: String,
+    /// License id.
+    pub jti: String,
+    /// Issued at (Unix seconds).
+    pub iat: i64,
+    /// Not valid before (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Expiry (Unix seconds); `None` is perpetual.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Products covered; never empty.
+    pub products: Vec<String>,
+    /// Hosts a web product may run on (`*.example.com` wildcards).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+    /// Machines that may be activated; `-1` or `None` is unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_activations: Option<i64>,
+    /// Entitlements.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    /// Free-form vendor data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
+}
+
+impl Claims {
+    /// Seats the license allows, `None` when unlimited.
+    pub fn seat_limit(&self) -> Option<u64> {
+        match self.max_activations {
+            Some(n) if n > 0 => Some(n as u64),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `id` is a valid license id (`jti`): 1–64 of `[A-Za-z0-9_-]`.
+pub fn is_valid_license_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}

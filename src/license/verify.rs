@@ -1,0 +1,383 @@
+//! Offline verification of a license against trusted keys, a clock and a context,
+//! in exactly the spec's order: malformed, bad signature, expired, not yet valid,
+//! scope mismatch, revoked. The first failure is the answer.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+
+use super::{is_valid_license_id, Claims, MAX_JWT_LEN};
+use crate::error::{exit, Result};
+use crate::keys::TrustedKeys;
+use crate::time::{rfc3339, Timestamp};
+
+/// The result classes of verification, with the spec's JSON codes and exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// The license is good for this context.
+    Valid,
+    /// Verification could not be completed (the store failed).
+    Error,
+    /// Not a well-formed keyctl JWT.
+    Malformed,
+    /// Unknown `kid`, or the signature does not verify.
+    BadSignature,
+    /// Past `exp` plus leeway.
+    Expired,
+    /// Before `nbf` minus leeway.
+    NotYetValid,
+    /// Wrong product, domain or machine.
+    ScopeMismatch,
+    /// Revoked or suspended in the store.
+    Revoked,
+    /// The request signature is wrong or its datetime malformed.
+    BadRequestSignature,
+    /// The request datetime is outside the allowed skew.
+    StaleRequest,
+    /// The same signed request was already accepted.
+    ReplayedRequest,
+}
+
+impl Outcome {
+    /// Every outcome, in the spec's order.
+    pub const ALL: [Outcome; 11] = [
+        Outcome::Valid,
+        Outcome::Error,
+        Outcome::Malformed,
+        Outcome::BadSignature,
+        Outcome::Expired,
+        Outcome::NotYetValid,
+        Outcome::ScopeMismatch,
+        Outcome::Revoked,
+        Outcome::BadRequestSignature,
+        Outcome::StaleRequest,
+        Outcome::ReplayedRequest,
+    ];
+
+    /// The JSON `code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Valid => "valid",
+            Outcome::Error => "error",
+            Outcome::Malformed => "malformed",
+            Outcome::BadSignature => "bad_signature",
+            Outcome::Expired => "expired",
+            Outcome::NotYetValid => "not_yet_valid",
+            Outcome::ScopeMismatch => "scope_mismatch",
+            Outcome::Revoked => "revoked",
+            Outcome::BadRequestSignature => "bad_request_signature",
+            Outcome::StaleRequest => "stale_request",
+            Outcome::ReplayedRequest => "replayed_request",
+        }
+    }
+
+    /// The process exit code.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Valid => exit::OK,
+            Outcome::Error => exit::ERROR,
+            Outcome::Malformed => 3,
+            Outcome::BadSignature => 4,
+            Outcome::Expired => 5,
+            Outcome::NotYetValid => 6,
+            Outcome::ScopeMismatch => 7,
+            Outcome::Revoked => 8,
+            Outcome::BadRequestSignature | Outcome::StaleRequest | Outcome::ReplayedRequest => 9,
+        }
+    }
+}
+
+/// The answer of a verification: the outcome, a one-line reason, and the claims once
+/// the signature has verified (never before: unverified claims are attacker-controlled).
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// What was decided.
+    pub outcome: Outcome,
+    /// Why, for people: names the failing claim or key. Empty when valid.
+    pub reason: String,
+    /// The verified claims, when the signature verified.
+    pub claims: Option<Claims>,
+}
+
+impl Verdict {
+    /// A failure without verified claims.
+    pub fn fail(outcome: Outcome, reason: impl Into<String>) -> Self {
+        Verdict { outcome, reason: reason.into(), claims: None }
+    }
+
+    /// Whether the license is valid.
+    pub fn is_valid(&self) -> bool {
+        self.outcome == Outcome::Valid
+    }
+}
+
+/// What a license is checked against, beyond the keys.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// The product asking; must be among `products`.
+    pub product: &'a str,
+    /// The host a web product runs on; `None` for native use.
+    pub domain: Option<&'a str>,
+    /// The machine (`hwid`) that must be activated, if any.
+    pub machine: Option<&'a str>,
+    /// The current time.
+    pub now: Timestamp,
+    /// Tolerance for `exp` and `nbf`, in seconds.
+    pub leeway: i64,
+}
+
+/// Where verification learns what only the vendor's store knows.
+pub trait LicenseState {
+    /// `Some(reason)` when the license is revoked or suspended.
+    fn revocation(&self, license_id: &str) -> Result<Option<String>>;
+    /// Whether `hwid` is an activated machine of the license.
+    fn is_activated(&self, license_id: &str, hwid: &str) -> Result<bool>;
+}
+
+/// A JWT split and decoded, its signature not yet checked.
+#[derive(Clone, Debug)]
+pub struct Decoded<'a> {
+    /// The header's `kid`.
+    pub kid: String,
+    /// The claims, unverified.
+    pub claims: Claims,
+    /// `header.payload`, the bytes the signature covers.
+    pub signing_input: &'a str,
+    /// The signature part, base64url.
+    pub signature_b64: &'a str,
+    /// The decoded 64-byte signature.
+    pub signature: [u8; 64],
+}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: Option<serde_json::Value>,
+    typ: Option<serde_json::Value>,
+    kid: Option<serde_json::Value>,
+    crit: Option<serde_json::Value>,
+}
+
+/// Splits and decodes a compact JWT, checking everything the `malformed` class covers.
+pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
+    let malformed = |reason: String| Verdict::fail(Outcome::Malformed, reason);
+    if token.len() > MAX_JWT_LEN {
+        return Err(malformed(format!("the license is {} bytes; the limit is {MAX_JWT_LEN}", token.len())));
+    }
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed("not a compact JWT (three base64url parts separated by dots)".into()));
+    };
+    let signing_input = &token[..header.len() + 1 + payload.len()];
+
+    let header_bytes = B64URL.decode(header).map_err(|_| malformed("the header is not base64url".into()))?;
+    let header: RawHeader = serde_json::from_slice(&header_bytes)
+        .map_err(|_| malformed("the header is not a JSON object".into()))?;
+    match header.alg.as_ref().and_then(|v| v.as_str()) {
+        Some("EdDSA") => {}
+        Some(other) => {
+            return Err(malformed(format!("algorithm `{}` is not accepted; keyctl licenses are EdDSA only", short(other))))
+        }
+        None => return Err(malformed("the header has no `alg`".into())),
+    }
+    match header.typ.as_ref().and_then(|v| v.as_str()) {
+        Some(typ) if typ.eq_ignore_ascii_case("JWT") => {}
+        _ => return Err(malformed("the header's `typ` is not \"JWT\"".into())),
+    }
+    if header.crit.is_some() {
+        return Err(malformed("the header has `crit` extensions keyctl does not understand".into()));
+    }
+    let kid = match header.kid {
+        Some(serde_json::Value::String(kid)) if !kid.is_empty() && kid.len() <= 128 => kid,
+        _ => return Err(malformed("the header has no `kid`".into())),
+    };
+
+    let payload_bytes = B64URL.decode(payload).map_err(|_| malformed("the payload is not base64url".into()))?;
+    let claims: Claims = serde_json::from_slice(&payload_bytes)
+        .map_err(|err| malformed(format!("the claims are not a keyctl license ({})", claim_error(&err))))?;
+    if !is_valid_license_id(&claims.jti) {
+        return Err(malformed("`jti` is not a license id (1-64 of A-Z a-z 0-9 _ -)".into()));
+    }
+    if claims.products.is_empty() {
+        return Err(malformed("`products` is empty".into()));
+    }
+
+    let signature_bytes = B64URL.decode(signature).map_err(|_| malformed("the signature is not base64url".into()))?;
+    let signature: [u8; 64] = signature_bytes
+        .try_into()
+        .map_err(|_| malformed("the signature is not 64 bytes (Ed25519)".into()))?;
+    Ok(Decoded { kid, claims, signing_input, signature_b64: signature_base64(token), signature })
+}
+
+fn signature_base64(token: &str) -> &str {
+    token.rsplit('.').next().unwrap_or_default()
+}
+
+/// serde's messages name the claim and the expected type; drop the line/column noise.
+fn claim_error(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    }
+}
+
+/// Attacker-chosen text in a message is cut short.
+fn short(text: &str) -> String {
+    let mut cut: String = text.chars().take(32).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// Checks the signature of a decoded token against the trusted keys.
+pub fn check_signature(decoded: &Decoded<'_>, keys: &TrustedKeys) -> Result<(), Verdict> {
+    let Some(key) = keys.find(&decoded.kid) else {
+        return Err(Verdict::fail(
+            Outcome::BadSignature,
+            format!("key id {} is not among the trusted keys", short(&decoded.kid)),
+        ));
+    };
+    crate::install_crypto_provider();
+    let decoding_key = DecodingKey::from_ed_der(key.verifying_key().as_bytes());
+    let verified = jsonwebtoken::crypto::verify(
+        decoded.signature_b64,
+        decoded.signing_input.as_bytes(),
+        &decoding_key,
+        Algorithm::EdDSA,
+    )
+    .unwrap_or(false);
+    if verified {
+        Ok(())
+    } else {
+        Err(Verdict::fail(Outcome::BadSignature, format!("the signature does not verify with key {}", key.kid())))
+    }
+}
+
+/// Checks the time window, the scope and the store's state of verified claims.
+pub fn check_claims(claims: Claims, ctx: &Context<'_>, state: Option<&dyn LicenseState>) -> Verdict {
+    let fail = |outcome, reason: String, claims: Claims| Verdict { outcome, reason, claims: Some(claims) };
+    if let Some(exp) = claims.exp {
+        if ctx.now > exp.saturating_add(ctx.leeway) {
+            return fail(Outcome::Expired, format!("expired at {}", rfc3339(exp)), claims);
+        }
+    }
+    if let Some(nbf) = claims.nbf {
+        if ctx.now < nbf.saturating_sub(ctx.leeway) {
+            return fail(Outcome::NotYetValid, format!("not valid before {}", rfc3339(nbf)), claims);
+        }
+    }
+    if !claims.products.iter().any(|p| p == ctx.product) {
+        let reason = format!("product `{}` is not covered (the license covers {})", short(ctx.product), claims.products.join(", "));
+        return fail(Outcome::ScopeMismatch, reason, claims);
+    }
+    match ctx.domain {
+        Some(domain) if !claims.domains.iter().any(|pattern| domain_matches(pattern, domain)) => {
+            let listed = if claims.domains.is_empty() { "none".to_owned() } else { claims.domains.join(", ") };
+            let reason = format!("domain `{}` is not among the license's domains ({listed})", short(domain));
+            return fail(Outcome::ScopeMismatch, reason, claims);
+        }
+        None if !claims.domains.is_empty() => {
+            let reason = format!("the license is for domains {} and no domain was given", claims.domains.join(", "));
+            return fail(Outcome::ScopeMismatch, reason, claims);
+        }
+        _ => {}
+    }
+    if let Some(hwid) = ctx.machine {
+        let Some(state) = state else {
+            return fail(Outcome::Error, "checking a machine needs the store".into(), claims);
+        };
+        match state.is_activated(&claims.jti, hwid) {
+            Ok(true) => {}
+            Ok(false) => {
+                return fail(Outcome::ScopeMismatch, format!("machine `{}` is not activated", short(hwid)), claims)
+            }
+            Err(err) => return fail(Outcome::Error, err.to_string(), claims),
+        }
+    }
+    if let Some(state) = state {
+        match state.revocation(&claims.jti) {
+            Ok(None) => {}
+            Ok(Some(reason)) => return fail(Outcome::Revoked, reason, claims),
+            Err(err) => return fail(Outcome::Error, err.to_string(), claims),
+        }
+    }
+    Verdict { outcome: Outcome::Valid, reason: String::new(), claims: Some(claims) }
+}
+
+/// Verifies `token` for `ctx`: the whole spec order in one call.
+pub fn verify(token: &str, keys: &TrustedKeys, ctx: &Context<'_>, state: Option<&dyn LicenseState>) -> Verdict {
+    let decoded = match decode(token) {
+        Ok(decoded) => decoded,
+        Err(verdict) => return verdict,
+    };
+    if let Err(verdict) = check_signature(&decoded, keys) {
+        return verdict;
+    }
+    check_claims(decoded.claims, ctx, state)
+}
+
+/// Whether `host` is allowed by `pattern`: equal ignoring case, or for `*.example.com`
+/// any subdomain at any depth, but not `example.com` itself. A trailing dot is ignored.
+pub fn domain_matches(pattern: &str, host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    match pattern.strip_prefix("*.") {
+        Some(base) => {
+            host.len() > base.len() + 1
+                && host.as_bytes()[host.len() - base.len() - 1] == b'.'
+                && host[host.len() - base.len()..].eq_ignore_ascii_case(base)
+        }
+        None => pattern.eq_ignore_ascii_case(host),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains() {
+        assert!(domain_matches("example.com", "EXAMPLE.com"));
+        assert!(domain_matches("example.com", "example.com."));
+        assert!(domain_matches("*.example.com", "a.example.com"));
+        assert!(domain_matches("*.example.com", "a.b.Example.COM"));
+        assert!(!domain_matches("*.example.com", "example.com"));
+        assert!(!domain_matches("*.example.com", "badexample.com"));
+        assert!(!domain_matches("*.example.com", ".example.com"));
+        assert!(!domain_matches("example.com", "a.example.com"));
+        assert!(!domain_matches("*.example.com", "é.example.cöm"));
+    }
+
+    #[test]
+    fn exit_codes_follow_the_spec() {
+        let codes: Vec<(&str, i32)> = Outcome::ALL.iter().map(|o| (o.code(), o.exit_code())).collect();
+        assert_eq!(
+            codes,
+            [
+                ("valid", 0),
+                ("error", 1),
+                ("malformed", 3),
+                ("bad_signature", 4),
+                ("expired", 5),
+                ("not_yet_valid", 6),
+                ("scope_mismatch", 7),
+                ("revoked", 8),
+                ("bad_request_signature", 9),
+                ("stale_request", 9),
+                ("replayed_request", 9),
+            ]
+        );
+    }
+
+    #[test]
+    fn garbage_is_malformed_never_a_panic() {
+        let keys = TrustedKeys::default();
+        let ctx = Context { product: "p", domain: None, machine: None, now: 0, leeway: 60 };
+        for token in ["", ".", "..", "a.b.c", "a.b.c.d", "é.é.é", &"x".repeat(9000), "eyJhbGciOiJub25lIn0.e30."] {
+            assert_eq!(verify(token, &keys, &ctx, None).outcome, Outcome::Malformed, "{token:.40}");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Parsing of the durations (`90d`) and instants (`2027-12-31`, RFC 3339, `+365d`) users type,
+//! and RFC 3339 rendering. All functions take the current time as an argument.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+use crate::error::{Error, Result};
+
+/// Seconds since the Unix epoch, as carried in JWT claims.
+pub type Timestamp = i64;
+
+/// The current time in seconds since the Unix epoch.
+pub fn now() -> Timestamp {
+    Utc::now().timestamp()
+}
+
+/// Parses a duration such as `90d`, `12h`, `30m`, `45s` or `2w` into seconds.
+/// A bare number is seconds.
+pub fn parse_duration(text: &str, what: &str) -> Result<i64> {
+    let bad = || {
+        Error::invalid(
+            what,
+            format!("`{text}` is not a duration (use a number with s, m, h, d or w, e.g. 90d)"),
+        )
+    };
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let count: i64 = digits.parse().map_err(|_| bad())?;
+    let unit_seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    count.checked_mul(unit_seconds).filter(|s| *s <= MAX_SECONDS).ok_or_else(bad)
+}
+
+/// Which end of a day a bare date (`2027-12-31`) stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayEdge {
+    /// 00:00:00 UTC: for "valid from".
+    Start,
+    /// 23:59:59 UTC: for "valid until", so a license expiring on a date is valid all that day.
+    End,
+}
+
+/// Roughly 10 000 years: keeps every timestamp representable by chrono and by JWT libraries.
+const MAX_SECONDS: i64 = 253_402_300_799;
+
+/// Parses an instant: a duration from `now` (`365d`), a date (`2027-12-31`, at `edge`), or RFC 3339.
+pub fn parse_instant(text: &str, now: Timestamp, edge: DayEdge, what: &str) -> Result<Timestamp> {
+    let text = text.trim();
+    if text.starts_with(|c: char| c.is_ascii_digit())
+        && text.ends_with(|c: char| matches!(c, 's' | 'm' | 'h' | 'd' | 'w'))
+        && !text.contains('-')
+    {
+        return Ok(now + parse_duration(text, what)?);
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let time = match edge {
+            DayEdge::Start => date.and_hms_opt(0, 0, 0),
+            DayEdge::End => date.and_hms_opt(23, 59, 59),
+        };
+        return Ok(time.expect("valid wall-clock time").and_utc().timestamp());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp())
+        .map_err(|_| {
+            Error::invalid(
+                what,
+                format!("`{text}` is not a duration (365d), a date (2027-12-31) or an RFC 3339 time"),
+            )
+        })
+        .and_then(|t| {
+            if (0..=MAX_SECONDS).contains(&t) {
+                Ok(t)
+            } else {
+                Err(Error::invalid(what, format!("`{text}` is out of range")))
+            }
+        })
+}
+
+/// RFC 3339 in UTC with a `Z`, to the second (`2027-12-31T23:59:59Z`).
+pub fn rfc3339(timestamp: Timestamp) -> String {
+    DateTime::<Utc>::from_timestamp(timestamp, 0)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| timestamp.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Timestamp = 1_795_000_000;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90d", "t").unwrap(), 90 * 86_400);
+        assert_eq!(parse_duration("12h", "t").unwrap(), 43_200);
+        assert_eq!(parse_duration("300", "t").unwrap(), 300);
+        assert_eq!(parse_duration("300s", "t").unwrap(), 300);
+        for bad in ["", "d", "1y", "-5s", "5 d", "99999999999999999999d"] {
+            assert!(parse_duration(bad, "t").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn instants() {
+        assert_eq!(parse_instant("1d", NOW, DayEdge::End, "t").unwrap(), NOW + 86_400);
+        let end = parse_instant("2027-12-31", NOW, DayEdge::End, "t").unwrap();
+        assert_eq!(rfc3339(end), "2027-12-31T23:59:59Z");
+        let start = parse_instant("2027-12-31", NOW, DayEdge::Start, "t").unwrap();
+        assert_eq!(rfc3339(start), "2027-12-31T00:00:00Z");
+        let t = parse_instant("2027-01-02T03:04:05+01:00", NOW, DayEdge::End, "t").unwrap();
+        assert_eq!(rfc3339(t), "2027-01-02T02:04:05Z");
+        assert!(parse_instant("tomorrow", NOW, DayEdge::End, "t").is_err());
+        assert!(parse_instant("1960-01-01T00:00:00Z", NOW, DayEdge::End, "t").is_err());
+    }
+}
