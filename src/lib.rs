@@ -12,10 +12,12 @@
 pub mod cli;
 pub mod error;
 pub mod files;
+pub mod http;
 pub mod keys;
 pub mod license;
 pub mod output;
 pub mod secret;
+pub mod signer;
 pub mod store;
 pub mod time;
 

@@ -5,6 +5,7 @@ mod keys;
 mod licenses;
 mod meta;
 mod products;
+mod sign;
 mod verify;
 
 use std::io::{Read, Write};
@@ -47,6 +48,12 @@ enum Command {
     License(licenses::LicenseCommand),
     /// Verify a license offline (exit code tells the outcome)
     Verify(verify::VerifyArgs),
+    /// Sign a request for a license (KEYCTL1-HMAC-SHA256 or MIO4-HMAC-SHA256)
+    Sign(sign::SignArgs),
+    /// Run the request signer as an HTTP service beside the product
+    Signer(sign::SignerArgs),
+    /// Check a signed request, then the license itself when keys are available
+    VerifyRequest(sign::VerifyRequestArgs),
     /// Print shell completions
     Completions(meta::CompletionsArgs),
     /// Print the man page (roff)
@@ -108,6 +115,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Product(command) => products::run(&env, command),
         Command::License(command) => licenses::run(&env, command),
         Command::Verify(args) => verify::run(&env, args),
+        Command::Sign(args) => sign::sign(&env, args),
+        Command::Signer(args) => sign::signer(args),
+        Command::VerifyRequest(args) => sign::verify_request(&env, args),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }

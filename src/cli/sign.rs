@@ -1,0 +1,232 @@
+//! `keyctl sign`, `keyctl signer` and `keyctl verify-request`: the request signer
+//! (`signer-protocol.md`) from the command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::verify::{not_utf8, ContextArgs, KeySourceArgs, LicenseCheck};
+use super::{emit, read_license_input, warn, Env};
+use crate::error::{Error, Result};
+use crate::license::{Outcome, Verdict};
+use crate::signer::service::{self, SignerConfig};
+use crate::signer::{self, Scheme, SignedRequest, SignerSecrets};
+use crate::time::{parse_duration, parse_instant, DayEdge};
+use crate::{files, http, output};
+
+/// The largest secret file keyctl reads (a map may hold many licenses).
+const MAX_SECRET_FILE: usize = 4 * 1024 * 1024;
+/// The environment variable that may hold a signer secret.
+const SECRET_ENV: &str = "KEYCTL_SIGNER_SECRET";
+
+/// Where a signer secret comes from: --secret-file, --secret or KEYCTL_SIGNER_SECRET.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// File holding the signer secret, or a JSON map of license id to secret
+    #[arg(long, value_name = "FILE")]
+    secret_file: Option<PathBuf>,
+    /// The secret itself (leaks into shell history: prefer --secret-file or KEYCTL_SIGNER_SECRET)
+    #[arg(long, value_name = "SECRET", conflicts_with = "secret_file")]
+    secret: Option<String>,
+}
+
+impl SecretArgs {
+    /// The secrets given on the command line or in the environment, if any.
+    fn load(&self) -> Result<Option<SignerSecrets>> {
+        if let Some(path) = &self.secret_file {
+            let text = zeroize::Zeroizing::new(files::read_text(path, MAX_SECRET_FILE)?);
+            return SignerSecrets::parse(&text, &path.display().to_string()).map(Some);
+        }
+        if let Some(secret) = &self.secret {
+            warn("--secret leaks into shell history and process listings; prefer --secret-file or KEYCTL_SIGNER_SECRET");
+            return SignerSecrets::parse(secret, "--secret").map(Some);
+        }
+        match std::env::var(SECRET_ENV) {
+            Ok(secret) if !secret.is_empty() => SignerSecrets::parse(&secret, SECRET_ENV).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The license JWT, `-` for stdin, or @FILE [default: stdin]
+    #[arg(value_name = "LICENSE|-|@FILE")]
+    license: Option<String>,
+    #[command(flatten)]
+    secret: SecretArgs,
+    /// Sign for this datetime instead of now (YYYYMMDDTHHMMSSZ; for mio also the ISO forms)
+    #[arg(long, value_name = "T")]
+    datetime: Option<String>,
+    /// Signature scheme
+    #[arg(long, value_enum, default_value = "keyctl1")]
+    scheme: Scheme,
+}
+
+pub fn sign(env: &Env, args: SignArgs) -> Result<i32> {
+    let secrets = args.secret.load()?.ok_or_else(|| {
+        Error::invalid("secret", format!("no signer secret: pass --secret-file FILE or set {SECRET_ENV}"))
+    })?;
+    let license = license_text(args.license.as_deref())?;
+    let datetime = args.datetime.unwrap_or_else(|| signer::format_datetime(env.now));
+    let id = signer::license_id(signer::trim_license(&license));
+    let secret = secrets
+        .for_license(id.as_deref())
+        .ok_or_else(|| Error::invalid("secret", "the secret file holds no secret for this license"))?;
+    let sig = signer::sign(args.scheme, secret.expose(), &datetime, &license)
+        .map_err(|err| Error::invalid("sign", err.to_string()))?;
+    if env.json {
+        let value = json!({
+            "algorithm": sig.scheme.algorithm(),
+            "license_id": sig.license_id,
+            "datetime": sig.datetime,
+            "signature": sig.signature,
+        });
+        emit(&output::to_json(&value))?;
+    } else {
+        emit(&format!("datetime   {}\nsignature  {}\n", sig.datetime, sig.signature))?;
+    }
+    Ok(0)
+}
+
+fn license_text(arg: Option<&str>) -> Result<String> {
+    String::from_utf8(read_license_input(arg)?).map_err(|_| Error::invalid("license", "is not UTF-8 text"))
+}
+
+#[derive(Debug, Args)]
+pub struct SignerArgs {
+    /// Address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// File holding the signer secret, or a JSON map of license id to secret
+    #[arg(long, value_name = "FILE")]
+    secret_file: PathBuf,
+    /// An origin allowed to call the signer from a browser (repeatable; `*` for any)
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
+    /// How far a Media-IO x-datetime may be from this clock
+    #[arg(long, value_name = "DURATION", default_value = "300s")]
+    max_skew: String,
+}
+
+pub fn signer(args: SignerArgs) -> Result<i32> {
+    let what = args.secret_file.display().to_string();
+    let text = zeroize::Zeroizing::new(files::read_text(&args.secret_file, MAX_SECRET_FILE)?);
+    let config = SignerConfig {
+        secrets: SignerSecrets::parse(&text, &what)?,
+        allowed_origins: args.allow_origins,
+        max_skew: parse_duration(&args.max_skew, "--max-skew")?,
+        clock: crate::time::now,
+    };
+    http::init_logging();
+    http::block_on(async move {
+        let listener = http::bind(args.listen).await?;
+        announce("signer", &listener);
+        service::run(listener, config, service::default_limits()).await;
+        Ok(0)
+    })
+}
+
+/// Tells the operator (and tests using port 0) where the server listens.
+pub(crate) fn announce(name: &str, listener: &tokio::net::TcpListener) {
+    if let Ok(addr) = listener.local_addr() {
+        eprintln!("keyctl {name}: listening on http://{addr}");
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyRequestArgs {
+    /// The license JWT, `-` for stdin, or @FILE [default: stdin]
+    #[arg(value_name = "LICENSE|-|@FILE")]
+    license: Option<String>,
+    /// The request datetime, as sent
+    #[arg(long, value_name = "T")]
+    datetime: String,
+    /// The request signature, lowercase hex
+    #[arg(long, value_name = "HEX")]
+    signature: String,
+    /// Signature scheme
+    #[arg(long, value_enum, default_value = "keyctl1")]
+    scheme: Scheme,
+    #[command(flatten)]
+    secret: SecretArgs,
+    /// Allowed difference between the request datetime and now
+    #[arg(long, value_name = "DURATION", default_value = "300s")]
+    max_skew: String,
+    /// Check as of this time (YYYYMMDDTHHMMSSZ, RFC 3339 or a date) [default: now]
+    #[arg(long, value_name = "T")]
+    now: Option<String>,
+    #[command(flatten)]
+    keys: KeySourceArgs,
+    /// The product that is checking (required when the license is verified too)
+    #[arg(long, value_name = "ID")]
+    product: Option<String>,
+    #[command(flatten)]
+    context: ContextArgs,
+}
+
+pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
+    let now = match &args.now {
+        Some(t) => match signer::parse_datetime(t) {
+            Some(t) => t,
+            None => parse_instant(t, env.now, DayEdge::Start, "--now")?,
+        },
+        None => env.now,
+    };
+    let max_skew = parse_duration(&args.max_skew, "--max-skew")?;
+    let explicit_secrets = args.secret.load()?;
+    // The store serves for the secret when none is given, and for keys when it was named.
+    let store = if explicit_secrets.is_none() || (env.store.is_some() && !args.keys.given()) {
+        Some(env.open_store()?)
+    } else {
+        None
+    };
+    let keys = match (&store, args.keys.given()) {
+        (_, true) => Some(args.keys.load()?),
+        (Some(store), false) => Some(store.trusted_keys()?),
+        (None, false) => None,
+    };
+    if keys.is_some() && args.product.is_none() {
+        return Err(Error::invalid("--product", "is required when the license is verified too"));
+    }
+    let input = read_license_input(args.license.as_deref())?;
+    let Ok(license) = std::str::from_utf8(&input) else {
+        return finish(env, not_utf8());
+    };
+    let request = SignedRequest {
+        scheme: args.scheme,
+        license,
+        datetime: &args.datetime,
+        signature: &args.signature,
+    };
+    let checked = signer::verify_request(&request, now, max_skew, |id| match &explicit_secrets {
+        Some(secrets) => secrets.for_license(id).cloned(),
+        None => id
+            .and_then(|id| store.as_ref()?.license(id).ok().flatten())
+            .map(|record| record.secret),
+    });
+    if let Err(verdict) = checked {
+        return finish(env, verdict);
+    }
+    let verdict = match (&keys, &args.product) {
+        (Some(keys), Some(product)) => {
+            let check = LicenseCheck { keys, store: store.as_ref(), product, context: &args.context };
+            check.verify(signer::trim_license(license), None, now)?
+        }
+        _ => Verdict { outcome: Outcome::Valid, reason: String::new(), claims: None },
+    };
+    finish(env, verdict)
+}
+
+fn finish(env: &Env, verdict: Verdict) -> Result<i32> {
+    let text = if verdict.is_valid() && verdict.claims.is_none() && !env.json {
+        "valid: the request signature verifies (license not checked: no trusted keys)\n".to_owned()
+    } else {
+        output::verdict(&verdict, env.json)
+    };
+    emit(&text)?;
+    Ok(verdict.outcome.exit_code())
+}
+
