@@ -34,7 +34,11 @@ pub enum Error {
 
     /// The store was written by a newer (or unknown) keyctl.
     #[error("store {} has schema version {found}; this keyctl reads version {expected}", path.display())]
-    SchemaVersion { path: PathBuf, found: String, expected: u32 },
+    SchemaVersion {
+        path: PathBuf,
+        found: String,
+        expected: u32,
+    },
 
     /// The embedded database failed.
     #[error("store: {0}")]
@@ -42,11 +46,17 @@ pub enum Error {
 
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// Reading standard input or writing standard output failed.
     #[error("{what}: {source}")]
-    Stream { what: &'static str, source: std::io::Error },
+    Stream {
+        what: &'static str,
+        source: std::io::Error,
+    },
 
     /// A value given by the user is not acceptable.
     #[error("{what}: {reason}")]
@@ -68,6 +78,17 @@ pub enum Error {
     #[error("the store has no active signing key")]
     NoActiveKey,
 
+    /// A running `keyctl serve` carried out the command and reported this error.
+    #[error("{message}")]
+    Remote {
+        /// The server's message.
+        message: String,
+        /// The exit code the command would have had locally.
+        exit_code: i32,
+        /// The server's hint.
+        hint: Option<String>,
+    },
+
     /// Signing a JWT failed inside the JWT library.
     #[error("signing failed: {0}")]
     Signing(String),
@@ -76,18 +97,25 @@ pub enum Error {
 impl Error {
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidInput { what: what.into(), reason: reason.into() }
+        Error::InvalidInput {
+            what: what.into(),
+            reason: reason.into(),
+        }
     }
 
     /// Shorthand for [`Error::Io`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::InvalidInput { .. } | Error::BadKey { .. } => exit::USAGE,
+            Error::Remote { exit_code, .. } => *exit_code,
             _ => exit::ERROR,
         }
     }
@@ -103,6 +131,7 @@ impl Error {
             ),
             Error::SchemaVersion { .. } => Some("use the keyctl release that wrote this store".into()),
             Error::NoActiveKey => Some("run `keyctl key rotate` to create an active key".into()),
+            Error::Remote { hint, .. } => hint.clone(),
             _ => None,
         }
     }

@@ -17,7 +17,10 @@ pub fn read_bounded(mut reader: impl Read, limit: usize, what: &str) -> Result<V
         .read_to_end(&mut buf)
         .map_err(|e| Error::io(what, e))?;
     if buf.len() > limit {
-        return Err(Error::invalid(what, format!("is larger than {limit} bytes")));
+        return Err(Error::invalid(
+            what,
+            format!("is larger than {limit} bytes"),
+        ));
     }
     Ok(buf)
 }
@@ -50,7 +53,10 @@ pub fn write_file(path: &Path, contents: &[u8], secret: bool, force: bool) -> Re
     })?;
     if secret && force {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(|e| Error::io(path, e))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(path, e))?;
     }
-    file.write_all(contents).and_then(|()| file.sync_all()).map_err(|e| Error::io(path, e))
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(path, e))
 }

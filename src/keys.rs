@@ -7,7 +7,9 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes};
+use ed25519_dalek::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
+};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -28,7 +30,9 @@ pub struct KeyPair {
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyPair").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("KeyPair")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,7 +75,10 @@ impl KeyPair {
 
     /// The public half.
     pub fn public(&self) -> PublicKey {
-        PublicKey { verifying: self.signing.verifying_key(), kid: self.kid.clone() }
+        PublicKey {
+            verifying: self.signing.verifying_key(),
+            kid: self.kid.clone(),
+        }
     }
 
     /// The underlying ed25519-dalek key, for signing without the JWT library.
@@ -81,7 +88,10 @@ impl KeyPair {
 
     /// PKCS#8 v1 DER, which jsonwebtoken's `EncodingKey::from_ed_der` expects.
     pub fn to_pkcs8_der(&self) -> Zeroizing<Vec<u8>> {
-        let bytes = KeypairBytes { secret_key: self.signing.to_bytes(), public_key: None };
+        let bytes = KeypairBytes {
+            secret_key: self.signing.to_bytes(),
+            public_key: None,
+        };
         // Encoding a fixed-size key into DER cannot fail; the error type only exists
         // because the trait is shared with variable-size key types.
         let der = bytes.to_pkcs8_der().expect("DER encoding of a 32-byte key");
@@ -90,8 +100,13 @@ impl KeyPair {
 
     /// PKCS#8 v1 PEM (`-----BEGIN PRIVATE KEY-----`).
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
-        let bytes = KeypairBytes { secret_key: self.signing.to_bytes(), public_key: None };
-        let pem = bytes.to_pkcs8_pem(LineEnding::LF).expect("PEM encoding of a 32-byte key");
+        let bytes = KeypairBytes {
+            secret_key: self.signing.to_bytes(),
+            public_key: None,
+        };
+        let pem = bytes
+            .to_pkcs8_pem(LineEnding::LF)
+            .expect("PEM encoding of a 32-byte key");
         Zeroizing::new(pem.to_string())
     }
 
@@ -115,13 +130,19 @@ impl PublicKey {
     pub fn from_bytes(bytes: &[u8], what: &str) -> Result<Self> {
         let bytes: &[u8; KEY_LEN] = bytes.try_into().map_err(|_| Error::BadKey {
             what: what.into(),
-            reason: format!("an Ed25519 public key is {KEY_LEN} bytes, this one is {}", bytes.len()),
+            reason: format!(
+                "an Ed25519 public key is {KEY_LEN} bytes, this one is {}",
+                bytes.len()
+            ),
         })?;
         let verifying = VerifyingKey::from_bytes(bytes).map_err(|_| Error::BadKey {
             what: what.into(),
             reason: "not a valid Ed25519 public key".into(),
         })?;
-        Ok(PublicKey { kid: thumbprint(&verifying), verifying })
+        Ok(PublicKey {
+            kid: thumbprint(&verifying),
+            verifying,
+        })
     }
 
     /// Reads an SPKI PEM public key, or derives the public key from a PKCS#8 private key PEM.
@@ -134,38 +155,55 @@ impl PublicKey {
             what: what.into(),
             reason: format!("not an SPKI PEM Ed25519 public key ({err})"),
         })?;
-        Ok(PublicKey { kid: thumbprint(&verifying), verifying })
+        Ok(PublicKey {
+            kid: thumbprint(&verifying),
+            verifying,
+        })
     }
 
     /// Reads a public JWK (`kty` OKP, `crv` Ed25519, `x`). Any `kid` member is ignored:
     /// the key id is always recomputed as the thumbprint, so a JWKS cannot alias keys.
     pub fn from_jwk(jwk: &Value, what: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::BadKey { what: what.into(), reason: reason.into() };
+        let bad = |reason: &str| Error::BadKey {
+            what: what.into(),
+            reason: reason.into(),
+        };
         if jwk.get("kty").and_then(Value::as_str) != Some("OKP") {
             return Err(bad("JWK `kty` must be \"OKP\""));
         }
         if jwk.get("crv").and_then(Value::as_str) != Some("Ed25519") {
             return Err(bad("JWK `crv` must be \"Ed25519\""));
         }
-        let x = jwk.get("x").and_then(Value::as_str).ok_or_else(|| bad("JWK has no `x`"))?;
-        let bytes = B64URL.decode(x).map_err(|_| bad("JWK `x` is not base64url without padding"))?;
+        let x = jwk
+            .get("x")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("JWK has no `x`"))?;
+        let bytes = B64URL
+            .decode(x)
+            .map_err(|_| bad("JWK `x` is not base64url without padding"))?;
         Self::from_bytes(&bytes, what)
     }
 
     /// Reads every key of a JWKS (`{"keys": [...]}`), skipping keys that are not Ed25519
     /// (a JWKS may legitimately carry other algorithms' keys).
     pub fn from_jwks(jwks: &Value, what: &str) -> Result<Vec<Self>> {
-        let keys = jwks.get("keys").and_then(Value::as_array).ok_or_else(|| Error::BadKey {
-            what: what.into(),
-            reason: "not a JWKS: no `keys` array".into(),
-        })?;
+        let keys = jwks
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::BadKey {
+                what: what.into(),
+                reason: "not a JWKS: no `keys` array".into(),
+            })?;
         let keys: Vec<Self> = keys
             .iter()
             .filter(|jwk| jwk.get("crv").and_then(Value::as_str) == Some("Ed25519"))
             .map(|jwk| Self::from_jwk(jwk, what))
             .collect::<Result<_>>()?;
         if keys.is_empty() {
-            return Err(Error::BadKey { what: what.into(), reason: "the JWKS has no Ed25519 key".into() });
+            return Err(Error::BadKey {
+                what: what.into(),
+                reason: "the JWKS has no Ed25519 key".into(),
+            });
         }
         Ok(keys)
     }
@@ -294,19 +332,36 @@ mod tests {
     #[test]
     fn public_forms_round_trip() {
         let public = rfc_pair().public();
-        assert_eq!(PublicKey::from_pem(&public.to_spki_pem(), "t").unwrap(), public);
+        assert_eq!(
+            PublicKey::from_pem(&public.to_spki_pem(), "t").unwrap(),
+            public
+        );
         assert_eq!(PublicKey::from_jwk(&public.to_jwk(), "t").unwrap(), public);
         let set = jwks([&public]);
-        assert_eq!(PublicKey::parse_any(&set.to_string(), "t").unwrap(), vec![public]);
+        assert_eq!(
+            PublicKey::parse_any(&set.to_string(), "t").unwrap(),
+            vec![public]
+        );
     }
 
     #[test]
     fn short_and_garbage_keys_are_errors_not_panics() {
         let short = json!({"kty": "OKP", "crv": "Ed25519", "x": B64URL.encode([7u8; 31])});
         let err = PublicKey::from_jwk(&short, "k.json").unwrap_err();
-        assert_eq!(err.to_string(), "k.json: an Ed25519 public key is 32 bytes, this one is 31");
-        assert!(PublicKey::parse_any("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "p").is_err());
+        assert_eq!(
+            err.to_string(),
+            "k.json: an Ed25519 public key is 32 bytes, this one is 31"
+        );
+        assert!(PublicKey::parse_any(
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+            "p"
+        )
+        .is_err());
         assert!(PublicKey::parse_any("\u{0}\u{1}", "p").is_err());
-        assert!(KeyPair::from_pkcs8_pem("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----", "p").is_err());
+        assert!(KeyPair::from_pkcs8_pem(
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----",
+            "p"
+        )
+        .is_err());
     }
 }

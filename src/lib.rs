@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod control;
 pub mod error;
 pub mod files;
 pub mod http;
@@ -17,6 +18,7 @@ pub mod keys;
 pub mod license;
 pub mod output;
 pub mod secret;
+pub mod serve;
 pub mod signer;
 pub mod store;
 pub mod time;

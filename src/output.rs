@@ -11,7 +11,9 @@ use crate::time::{rfc3339, Timestamp};
 
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(header.iter().copied());
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_header(header.iter().copied());
     table
 }
 
@@ -26,7 +28,10 @@ fn details(rows: &[(&str, String)]) -> String {
 }
 
 fn trim_lines(text: &str) -> String {
-    text.lines().map(|l| l.trim_end().trim_start_matches(' ')).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| l.trim_end().trim_start_matches(' '))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn opt_time(t: Option<Timestamp>) -> Value {
@@ -63,7 +68,12 @@ pub fn keys(keys: &[KeyRecord], as_json: bool) -> String {
     }
     let mut t = table(&["KID", "STATUS", "CREATED", "RETIRED"]);
     for key in keys {
-        t.add_row(vec![key.kid.clone(), key.status.as_str().into(), rfc3339(key.created), shown_time(key.retired, "-")]);
+        t.add_row(vec![
+            key.kid.clone(),
+            key.status.as_str().into(),
+            rfc3339(key.created),
+            shown_time(key.retired, "-"),
+        ]);
     }
     format!("{t}\n")
 }
@@ -96,7 +106,12 @@ pub fn products(products: &[Product], as_json: bool) -> String {
     }
     let mut t = table(&["NUMBER", "ID", "NAME", "SUPPORT MESSAGE"]);
     for p in products {
-        t.add_row(vec![p.number.to_string(), p.id.clone(), p.name.clone(), p.support_message.clone().unwrap_or_default()]);
+        t.add_row(vec![
+            p.number.to_string(),
+            p.id.clone(),
+            p.name.clone(),
+            p.support_message.clone().unwrap_or_default(),
+        ]);
     }
     format!("{t}\n")
 }
@@ -110,7 +125,13 @@ pub fn product(product: &Product, as_json: bool) -> String {
         ("id", product.id.clone()),
         ("number", product.number.to_string()),
         ("name", product.name.clone()),
-        ("support message", product.support_message.clone().unwrap_or_else(|| "-".into())),
+        (
+            "support message",
+            product
+                .support_message
+                .clone()
+                .unwrap_or_else(|| "-".into()),
+        ),
         ("created", rfc3339(product.created)),
     ]) + "\n"
 }
@@ -184,7 +205,14 @@ pub fn licenses(records: &[LicenseRecord], as_json: bool) -> String {
             .collect();
         return to_json(&Value::Array(items));
     }
-    let mut t = table(&["ID", "SHORT KEY", "LICENSEE", "PRODUCTS", "STATUS", "EXPIRES"]);
+    let mut t = table(&[
+        "ID",
+        "SHORT KEY",
+        "LICENSEE",
+        "PRODUCTS",
+        "STATUS",
+        "EXPIRES",
+    ]);
     for r in records {
         t.add_row(vec![
             r.id.clone(),
@@ -217,7 +245,12 @@ pub fn verdict(verdict: &Verdict, as_json: bool) -> String {
     }
     match &verdict.claims {
         Some(claims) if verdict.is_valid() => format!("valid: {}\n", valid_summary(claims)),
-        Some(claims) => format!("{}: {}: {}\n", verdict.outcome.code(), claims.jti, verdict.reason),
+        Some(claims) => format!(
+            "{}: {}: {}\n",
+            verdict.outcome.code(),
+            claims.jti,
+            verdict.reason
+        ),
         None => format!("{}: {}\n", verdict.outcome.code(), verdict.reason),
     }
 }
@@ -251,7 +284,14 @@ pub fn activations(list: &[Activation], as_json: bool) -> String {
     if as_json {
         return to_json(&Value::Array(list.iter().map(activation_json).collect()));
     }
-    let mut t = table(&["LICENSE", "HWID", "MACHINE", "USER", "FIRST SEEN", "LAST SEEN"]);
+    let mut t = table(&[
+        "LICENSE",
+        "HWID",
+        "MACHINE",
+        "USER",
+        "FIRST SEEN",
+        "LAST SEEN",
+    ]);
     for a in list {
         t.add_row(vec![
             a.license_id.clone(),

@@ -23,7 +23,9 @@ pub fn parse_duration(text: &str, what: &str) -> Result<i64> {
         )
     };
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let count: i64 = digits.parse().map_err(|_| bad())?;
     let unit_seconds = match unit {
@@ -34,7 +36,10 @@ pub fn parse_duration(text: &str, what: &str) -> Result<i64> {
         "w" => 7 * 86_400,
         _ => return Err(bad()),
     };
-    count.checked_mul(unit_seconds).filter(|s| *s <= MAX_SECONDS).ok_or_else(bad)
+    count
+        .checked_mul(unit_seconds)
+        .filter(|s| *s <= MAX_SECONDS)
+        .ok_or_else(bad)
 }
 
 /// Which end of a day a bare date (`2027-12-31`) stands for.
@@ -53,7 +58,7 @@ const MAX_SECONDS: i64 = 253_402_300_799;
 pub fn parse_instant(text: &str, now: Timestamp, edge: DayEdge, what: &str) -> Result<Timestamp> {
     let text = text.trim();
     if text.starts_with(|c: char| c.is_ascii_digit())
-        && text.ends_with(|c: char| matches!(c, 's' | 'm' | 'h' | 'd' | 'w'))
+        && text.ends_with(['s', 'm', 'h', 'd', 'w'])
         && !text.contains('-')
     {
         return Ok(now + parse_duration(text, what)?);
@@ -70,7 +75,9 @@ pub fn parse_instant(text: &str, now: Timestamp, edge: DayEdge, what: &str) -> R
         .map_err(|_| {
             Error::invalid(
                 what,
-                format!("`{text}` is not a duration (365d), a date (2027-12-31) or an RFC 3339 time"),
+                format!(
+                    "`{text}` is not a duration (365d), a date (2027-12-31) or an RFC 3339 time"
+                ),
             )
         })
         .and_then(|t| {
@@ -108,7 +115,10 @@ mod tests {
 
     #[test]
     fn instants() {
-        assert_eq!(parse_instant("1d", NOW, DayEdge::End, "t").unwrap(), NOW + 86_400);
+        assert_eq!(
+            parse_instant("1d", NOW, DayEdge::End, "t").unwrap(),
+            NOW + 86_400
+        );
         let end = parse_instant("2027-12-31", NOW, DayEdge::End, "t").unwrap();
         assert_eq!(rfc3339(end), "2027-12-31T23:59:59Z");
         let start = parse_instant("2027-12-31", NOW, DayEdge::Start, "t").unwrap();

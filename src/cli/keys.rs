@@ -6,9 +6,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::{done, emit, Env};
+use crate::control::{Op, Reply};
 use crate::error::Result;
 use crate::keys::KeyPair;
-use crate::store::{KeyStatus, Store};
+use crate::store::{KeyRecord, KeyStatus, Store};
 use crate::{files, output};
 
 /// The largest key file keyctl reads.
@@ -77,7 +78,10 @@ pub struct ExportArgs {
 pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
     let path = env.store_path()?;
     let (store, created) = Store::init(&path, &args.issuer, env.now)?;
-    let active = store.keys()?.into_iter().find(|k| k.status == KeyStatus::Active);
+    let active = store
+        .keys()?
+        .into_iter()
+        .find(|k| k.status == KeyStatus::Active);
     let kid = active.map(|k| k.kid).unwrap_or_default();
     if env.json {
         let value = json!({
@@ -88,28 +92,57 @@ pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
         });
         emit(&output::to_json(&value))?;
     } else if created {
-        emit(&format!("created store {} (issuer {}, active key {kid})\n", path.display(), store.issuer()?))?;
+        emit(&format!(
+            "created store {} (issuer {}, active key {kid})\n",
+            path.display(),
+            store.issuer()?
+        ))?;
     } else {
-        emit(&format!("store {} exists already; nothing changed\n", path.display()))?;
+        emit(&format!(
+            "store {} exists already; nothing changed\n",
+            path.display()
+        ))?;
     }
     done()
 }
 
 pub fn run(env: &Env, command: KeyCommand) -> Result<i32> {
-    let store = env.open_store()?;
     match command {
-        KeyCommand::Generate => emit(&output::key(&store.add_key(&KeyPair::generate(), env.now)?, env.json))?,
-        KeyCommand::List => emit(&output::keys(&store.keys()?, env.json))?,
-        KeyCommand::Rotate { kid } => emit(&output::key(&store.rotate(kid.as_deref(), env.now)?, env.json))?,
-        KeyCommand::Retire { kid } => emit(&output::key(&store.retire(&kid, env.now)?, env.json))?,
+        // Rotation and retirement also work while `keyctl serve` holds the store.
+        KeyCommand::Rotate { kid } => emit(&output::key(
+            &key_reply(env.apply(Op::RotateKey { kid })?),
+            env.json,
+        ))?,
+        KeyCommand::Retire { kid } => emit(&output::key(
+            &key_reply(env.apply(Op::RetireKey { kid })?),
+            env.json,
+        ))?,
+        KeyCommand::Generate => {
+            let store = env.open_store()?;
+            emit(&output::key(
+                &store.add_key(&KeyPair::generate(), env.now)?,
+                env.json,
+            ))?;
+        }
+        KeyCommand::List => emit(&output::keys(&env.open_store()?.keys()?, env.json))?,
         KeyCommand::Import { file } => {
             let pem = zeroize::Zeroizing::new(files::read_text(&file, MAX_KEY_FILE)?);
             let pair = KeyPair::from_pkcs8_pem(&pem, &file.display().to_string())?;
-            emit(&output::key(&store.add_key(&pair, env.now)?, env.json))?;
+            emit(&output::key(
+                &env.open_store()?.add_key(&pair, env.now)?,
+                env.json,
+            ))?;
         }
-        KeyCommand::Export(args) => export(&store, args)?,
+        KeyCommand::Export(args) => export(&env.open_store()?, args)?,
     }
     done()
+}
+
+fn key_reply(reply: Reply) -> KeyRecord {
+    match reply {
+        Reply::Key(key) => key,
+        other => unreachable!("a key op answered {other:?}"),
+    }
 }
 
 fn export(store: &Store, args: ExportArgs) -> Result<()> {

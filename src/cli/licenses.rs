@@ -4,10 +4,11 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
 use super::{done, emit, Env};
+use crate::control::{Op, Reply};
 use crate::error::{Error, Result};
-use crate::license::{IssueRequest, Issuer};
+use crate::license::IssueRequest;
 use crate::output;
-use crate::store::{LicenseFilter, LicenseRecord, LicenseStatus, Store};
+use crate::store::{LicenseFilter, LicenseRecord, LicenseStatus};
 use crate::time::{parse_instant, DayEdge, Timestamp};
 
 #[derive(Debug, Subcommand)]
@@ -92,19 +93,24 @@ pub struct ShowArgs {
 }
 
 pub fn run(env: &Env, command: LicenseCommand) -> Result<i32> {
-    let store = env.open_store()?;
     match command {
         LicenseCommand::Issue(args) => {
             let request = args.to_request(env.now)?;
-            let record = issue_one(&store, &request, env.now)?;
+            let record = license_reply(env.apply(Op::IssueLicense { request })?);
             emit(&output::license(&record, true, env.json))?;
         }
         LicenseCommand::List(args) => {
-            let filter = LicenseFilter { product: args.product, status: args.status.as_deref().map(parse_status) };
-            emit(&output::licenses(&store.licenses(&filter)?, env.json))?;
+            let filter = LicenseFilter {
+                product: args.product,
+                status: args.status.as_deref().map(parse_status),
+            };
+            emit(&output::licenses(
+                &env.open_store()?.licenses(&filter)?,
+                env.json,
+            ))?;
         }
         LicenseCommand::Show(args) => {
-            let record = store.find_license(&args.license)?;
+            let record = env.open_store()?.find_license(&args.license)?;
             let text = if args.jwt {
                 format!("{}\n", record.jwt)
             } else if args.secret {
@@ -115,19 +121,37 @@ pub fn run(env: &Env, command: LicenseCommand) -> Result<i32> {
             emit(&text)?;
         }
         LicenseCommand::Revoke { license, reason } => {
-            let record = store.set_license_status(&license, LicenseStatus::Revoked, reason.as_deref())?;
-            emit(&output::license(&record, false, env.json))?;
+            set_status(env, license, LicenseStatus::Revoked, reason)?
         }
         LicenseCommand::Suspend { license, reason } => {
-            let record = store.set_license_status(&license, LicenseStatus::Suspended, reason.as_deref())?;
-            emit(&output::license(&record, false, env.json))?;
+            set_status(env, license, LicenseStatus::Suspended, reason)?
         }
         LicenseCommand::Reinstate { license } => {
-            let record = store.set_license_status(&license, LicenseStatus::Active, None)?;
-            emit(&output::license(&record, false, env.json))?;
+            set_status(env, license, LicenseStatus::Active, None)?
         }
     }
     done()
+}
+
+fn set_status(
+    env: &Env,
+    license: String,
+    status: LicenseStatus,
+    reason: Option<String>,
+) -> Result<()> {
+    let record = license_reply(env.apply(Op::SetLicenseStatus {
+        license,
+        status,
+        reason,
+    })?);
+    emit(&output::license(&record, false, env.json))
+}
+
+fn license_reply(reply: Reply) -> LicenseRecord {
+    match reply {
+        Reply::License(record) => record,
+        other => unreachable!("a license op answered {other:?}"),
+    }
 }
 
 fn parse_status(status: &str) -> LicenseStatus {
@@ -138,26 +162,18 @@ fn parse_status(status: &str) -> LicenseStatus {
     }
 }
 
-/// Issues one license with the store's active key and records it.
-fn issue_one(store: &Store, request: &IssueRequest, now: Timestamp) -> Result<LicenseRecord> {
-    for product in &request.products {
-        if store.product(product)?.is_none_or(|p| &p.id != product) {
-            return Err(Error::NotFound { kind: "product", id: product.clone() });
-        }
-    }
-    let issuer = Issuer::new(&store.issuer()?, &store.active_key()?);
-    let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
-    let issued = issuer.issue(request, now, millis)?;
-    let record = LicenseRecord::from_issued(&issued);
-    store.insert_license(&record)?;
-    Ok(record)
-}
-
 impl IssueArgs {
     fn to_request(&self, now: Timestamp) -> Result<IssueRequest> {
-        let expires = self.expires.as_deref().map(|t| parse_instant(t, now, DayEdge::End, "--expires")).transpose()?;
-        let not_before =
-            self.not_before.as_deref().map(|t| parse_instant(t, now, DayEdge::Start, "--not-before")).transpose()?;
+        let expires = self
+            .expires
+            .as_deref()
+            .map(|t| parse_instant(t, now, DayEdge::End, "--expires"))
+            .transpose()?;
+        let not_before = self
+            .not_before
+            .as_deref()
+            .map(|t| parse_instant(t, now, DayEdge::Start, "--not-before"))
+            .transpose()?;
         Ok(IssueRequest {
             licensee: self.licensee.clone(),
             products: self.products.clone(),

@@ -25,7 +25,10 @@ pub fn man() -> Result<i32> {
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)
-        .map_err(|source| Error::Stream { what: "man page", source })?;
+        .map_err(|source| Error::Stream {
+            what: "man page",
+            source,
+        })?;
     emit(&String::from_utf8_lossy(&out))?;
     done()
 }

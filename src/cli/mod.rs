@@ -1,10 +1,12 @@
 //! The `keyctl` command line: clap definitions, turned into library calls, rendered by
 //! [`crate::output`]. Nothing here decides policy; it parses, calls and prints.
 
+mod activations;
 mod keys;
 mod licenses;
 mod meta;
 mod products;
+mod serve;
 mod sign;
 mod verify;
 
@@ -19,7 +21,12 @@ use crate::time::Timestamp;
 
 /// Licensing toolkit: Ed25519 keys, JWT licenses, request signing, validation server.
 #[derive(Debug, Parser)]
-#[command(name = "keyctl", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "keyctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]
     #[arg(long, global = true, env = "KEYCTL_STORE", value_name = "DIR")]
@@ -54,6 +61,11 @@ enum Command {
     Signer(sign::SignerArgs),
     /// Check a signed request, then the license itself when keys are available
     VerifyRequest(sign::VerifyRequestArgs),
+    /// Run the validation and activation server
+    Serve(serve::ServeArgs),
+    /// List and remove machine activations
+    #[command(subcommand)]
+    Activation(activations::ActivationCommand),
     /// Print shell completions
     Completions(meta::CompletionsArgs),
     /// Print the man page (roff)
@@ -69,13 +81,24 @@ pub(crate) struct Env {
 
 impl Env {
     fn store_path(&self) -> Result<PathBuf> {
-        self.store.clone().or_else(store::default_path).ok_or_else(|| {
-            Error::invalid("store", "no --store, no KEYCTL_STORE and no HOME to find the default store")
-        })
+        self.store
+            .clone()
+            .or_else(store::default_path)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "store",
+                    "no --store, no KEYCTL_STORE and no HOME to find the default store",
+                )
+            })
     }
 
     fn open_store(&self) -> Result<Store> {
         Store::open(&self.store_path()?)
+    }
+
+    /// Runs a store-writing command here, or through the `keyctl serve` that holds the store.
+    fn apply(&self, op: crate::control::Op) -> Result<crate::control::Reply> {
+        crate::control::apply(&self.store_path()?, op, self.now)
     }
 }
 
@@ -108,7 +131,11 @@ pub fn report(err: &Error) {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<i32> {
-    let env = Env { store: cli.store, json: cli.json, now: crate::time::now() };
+    let env = Env {
+        store: cli.store,
+        json: cli.json,
+        now: crate::time::now(),
+    };
     match cli.command {
         Command::Init(args) => keys::init(&env, args),
         Command::Key(command) => keys::run(&env, command),
@@ -118,6 +145,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Sign(args) => sign::sign(&env, args),
         Command::Signer(args) => sign::signer(args),
         Command::VerifyRequest(args) => sign::verify_request(&env, args),
+        Command::Serve(args) => serve::run(&env, args),
+        Command::Activation(command) => activations::run(&env, command),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }
@@ -127,9 +156,15 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// what it wanted, and the exit code must still tell the command's outcome.
 pub(crate) fn emit(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|source| Error::Stream { what: "stdout", source }),
+        other => other.map_err(|source| Error::Stream {
+            what: "stdout",
+            source,
+        }),
     }
 }
 
@@ -162,10 +197,14 @@ pub(crate) fn read_license_input(arg: Option<&str>) -> Result<Vec<u8>> {
 #[allow(dead_code)]
 pub(crate) fn read_stdin(limit: usize) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    std::io::stdin().lock().take(limit as u64 + 1).read_to_end(&mut buf).map_err(|source| Error::Stream {
-        what: "standard input",
-        source,
-    })?;
+    std::io::stdin()
+        .lock()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|source| Error::Stream {
+            what: "standard input",
+            source,
+        })?;
     Ok(buf)
 }
 

@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 
 use super::{done, emit, Env};
+use crate::control::{Op, Reply};
 use crate::error::{Error, Result};
 use crate::output;
 
@@ -32,15 +33,24 @@ pub struct AddArgs {
 }
 
 pub fn run(env: &Env, command: ProductCommand) -> Result<i32> {
-    let store = env.open_store()?;
     match command {
         ProductCommand::Add(args) => {
-            let product = store.add_product(&args.id, &args.name, args.support_message.as_deref(), env.now)?;
+            let op = Op::AddProduct {
+                id: args.id,
+                name: args.name,
+                support_message: args.support_message,
+            };
+            let Reply::Product(product) = env.apply(op)? else {
+                unreachable!("add product answers a product")
+            };
             emit(&output::product(&product, env.json))?;
         }
-        ProductCommand::List => emit(&output::products(&store.products()?, env.json))?,
+        ProductCommand::List => emit(&output::products(&env.open_store()?.products()?, env.json))?,
         ProductCommand::Show { id } => {
-            let product = store.product(&id)?.ok_or(Error::NotFound { kind: "product", id })?;
+            let product = env.open_store()?.product(&id)?.ok_or(Error::NotFound {
+                kind: "product",
+                id,
+            })?;
             emit(&output::product(&product, env.json))?;
         }
     }

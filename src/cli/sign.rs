@@ -67,14 +67,19 @@ pub struct SignArgs {
 
 pub fn sign(env: &Env, args: SignArgs) -> Result<i32> {
     let secrets = args.secret.load()?.ok_or_else(|| {
-        Error::invalid("secret", format!("no signer secret: pass --secret-file FILE or set {SECRET_ENV}"))
+        Error::invalid(
+            "secret",
+            format!("no signer secret: pass --secret-file FILE or set {SECRET_ENV}"),
+        )
     })?;
     let license = license_text(args.license.as_deref())?;
-    let datetime = args.datetime.unwrap_or_else(|| signer::format_datetime(env.now));
+    let datetime = args
+        .datetime
+        .unwrap_or_else(|| signer::format_datetime(env.now));
     let id = signer::license_id(signer::trim_license(&license));
-    let secret = secrets
-        .for_license(id.as_deref())
-        .ok_or_else(|| Error::invalid("secret", "the secret file holds no secret for this license"))?;
+    let secret = secrets.for_license(id.as_deref()).ok_or_else(|| {
+        Error::invalid("secret", "the secret file holds no secret for this license")
+    })?;
     let sig = signer::sign(args.scheme, secret.expose(), &datetime, &license)
         .map_err(|err| Error::invalid("sign", err.to_string()))?;
     if env.json {
@@ -86,13 +91,17 @@ pub fn sign(env: &Env, args: SignArgs) -> Result<i32> {
         });
         emit(&output::to_json(&value))?;
     } else {
-        emit(&format!("datetime   {}\nsignature  {}\n", sig.datetime, sig.signature))?;
+        emit(&format!(
+            "datetime   {}\nsignature  {}\n",
+            sig.datetime, sig.signature
+        ))?;
     }
     Ok(0)
 }
 
 fn license_text(arg: Option<&str>) -> Result<String> {
-    String::from_utf8(read_license_input(arg)?).map_err(|_| Error::invalid("license", "is not UTF-8 text"))
+    String::from_utf8(read_license_input(arg)?)
+        .map_err(|_| Error::invalid("license", "is not UTF-8 text"))
 }
 
 #[derive(Debug, Args)]
@@ -189,7 +198,10 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
         (None, false) => None,
     };
     if keys.is_some() && args.product.is_none() {
-        return Err(Error::invalid("--product", "is required when the license is verified too"));
+        return Err(Error::invalid(
+            "--product",
+            "is required when the license is verified too",
+        ));
     }
     let input = read_license_input(args.license.as_deref())?;
     let Ok(license) = std::str::from_utf8(&input) else {
@@ -212,10 +224,19 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
     }
     let verdict = match (&keys, &args.product) {
         (Some(keys), Some(product)) => {
-            let check = LicenseCheck { keys, store: store.as_ref(), product, context: &args.context };
+            let check = LicenseCheck {
+                keys,
+                store: store.as_ref(),
+                product,
+                context: &args.context,
+            };
             check.verify(signer::trim_license(license), None, now)?
         }
-        _ => Verdict { outcome: Outcome::Valid, reason: String::new(), claims: None },
+        _ => Verdict {
+            outcome: Outcome::Valid,
+            reason: String::new(),
+            claims: None,
+        },
     };
     finish(env, verdict)
 }
@@ -229,4 +250,3 @@ fn finish(env: &Env, verdict: Verdict) -> Result<i32> {
     emit(&text)?;
     Ok(verdict.outcome.exit_code())
 }
-

@@ -40,14 +40,18 @@ impl KeySourceArgs {
             let what = path.display().to_string();
             let mut parsed = PublicKey::parse_any(&files::read_text(path, MAX_KEY_FILE)?, &what)?;
             if parsed.len() != 1 {
-                return Err(Error::invalid(what, "holds several keys; pass it with --jwks"));
+                return Err(Error::invalid(
+                    what,
+                    "holds several keys; pass it with --jwks",
+                ));
             }
             keys.append(&mut parsed);
         }
         for path in &self.jwks {
             let what = path.display().to_string();
-            let value: serde_json::Value = serde_json::from_str(&files::read_text(path, MAX_KEY_FILE)?)
-                .map_err(|_| Error::invalid(&what, "is not JSON"))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&files::read_text(path, MAX_KEY_FILE)?)
+                    .map_err(|_| Error::invalid(&what, "is not JSON"))?;
             keys.extend(PublicKey::from_jwks(&value, &what)?);
         }
         Ok(TrustedKeys::new(keys))
@@ -91,7 +95,10 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
         None => env.now,
     };
     if args.keys.given() && args.machine.is_some() {
-        return Err(Error::invalid("--machine", "needs the store's activations; drop --public-key/--jwks"));
+        return Err(Error::invalid(
+            "--machine",
+            "needs the store's activations; drop --public-key/--jwks",
+        ));
     }
     // With explicit keys the store is never opened: the fast path for CI.
     let (keys, store) = if args.keys.given() {
@@ -103,7 +110,12 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
     let input = read_license_input(args.license.as_deref())?;
     let verdict = match std::str::from_utf8(&input) {
         Ok(token) => {
-            let checker = LicenseCheck { keys: &keys, store: store.as_ref(), product: &args.product, context: &args.context };
+            let checker = LicenseCheck {
+                keys: &keys,
+                store: store.as_ref(),
+                product: &args.product,
+                context: &args.context,
+            };
             checker.verify(token.trim(), args.machine.as_deref(), now)?
         }
         Err(_) => not_utf8(),
@@ -135,6 +147,11 @@ impl LicenseCheck<'_> {
             now,
             leeway: parse_duration(&self.context.leeway, "--leeway")?,
         };
-        Ok(license::verify(token, self.keys, &ctx, self.store.map(|s| s as &dyn LicenseState)))
+        Ok(license::verify(
+            token,
+            self.keys,
+            &ctx,
+            self.store.map(|s| s as &dyn LicenseState),
+        ))
     }
 }

@@ -3,6 +3,7 @@
 //! one log line per request.
 
 mod log;
+mod metrics;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -17,7 +18,8 @@ use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-pub use log::{log_requests, LoggedLicense};
+pub use log::{log_requests, LoggedLicense, RequestLog};
+pub use metrics::Metrics;
 
 /// Bounds that protect a server from slow or oversized clients.
 #[derive(Clone, Copy, Debug)]
@@ -48,7 +50,12 @@ impl Default for Limits {
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting and lets
 /// requests in flight finish (up to `limits.drain_timeout`).
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -96,7 +103,11 @@ pub async fn bind(addr: SocketAddr) -> crate::Result<TcpListener> {
 
 /// A JSON error body `{"code", "error"}` with `status`.
 pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({ "code": code, "error": message.into() }))).into_response()
+    (
+        status,
+        axum::Json(json!({ "code": code, "error": message.into() })),
+    )
+        .into_response()
 }
 
 /// Fallback for unknown routes: a JSON 404.
@@ -106,7 +117,11 @@ pub async fn not_found() -> Response {
 
 /// Fallback for a known route with the wrong method: a JSON 405.
 pub async fn method_not_allowed() -> Response {
-    error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this endpoint")
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this endpoint",
+    )
 }
 
 /// Runs `future` on a multi-threaded tokio runtime: the CLI's bridge into async code.

@@ -16,7 +16,9 @@ pub fn new_license_id(now_millis: u64) -> String {
     let mut random = [0u8; 10];
     OsRng.fill_bytes(&mut random);
     let mut value: u128 = u128::from(now_millis & 0xFFFF_FFFF_FFFF) << 80;
-    value |= random.iter().fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
+    value |= random
+        .iter()
+        .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
     let mut id = String::with_capacity(30);
     id.push_str("lic_");
     for i in (0..26).rev() {

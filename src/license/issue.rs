@@ -16,7 +16,7 @@ const MAX_TEXT_LEN: usize = 256;
 const MAX_LIST_LEN: usize = 64;
 
 /// What the vendor asks for; [`Issuer::issue`] validates it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct IssueRequest {
     /// Customer name, e-mail or id (`sub`).
     pub licensee: String,
@@ -63,11 +63,20 @@ impl Issuer {
         crate::install_crypto_provider();
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(key.kid().to_owned());
-        Issuer { iss: iss.to_owned(), header, key: EncodingKey::from_ed_der(&key.to_pkcs8_der()) }
+        Issuer {
+            iss: iss.to_owned(),
+            header,
+            key: EncodingKey::from_ed_der(&key.to_pkcs8_der()),
+        }
     }
 
     /// Validates `request`, then signs a license with a new id issued at `now`.
-    pub fn issue(&self, request: &IssueRequest, now: Timestamp, now_millis: u64) -> Result<IssuedLicense> {
+    pub fn issue(
+        &self,
+        request: &IssueRequest,
+        now: Timestamp,
+        now_millis: u64,
+    ) -> Result<IssuedLicense> {
         validate(request)?;
         let claims = Claims {
             iss: self.iss.clone(),
@@ -77,7 +86,11 @@ impl Issuer {
             nbf: request.not_before,
             exp: request.expires,
             products: request.products.clone(),
-            domains: request.domains.iter().map(|d| d.to_ascii_lowercase()).collect(),
+            domains: request
+                .domains
+                .iter()
+                .map(|d| d.to_ascii_lowercase())
+                .collect(),
             max_activations: request.max_activations,
             features: request.features.clone(),
             meta: request.meta.clone(),
@@ -87,7 +100,10 @@ impl Issuer {
         if jwt.len() > MAX_JWT_LEN {
             return Err(Error::invalid(
                 "license",
-                format!("the signed JWT would be {} bytes; the limit is {MAX_JWT_LEN} (shrink --meta)", jwt.len()),
+                format!(
+                    "the signed JWT would be {} bytes; the limit is {MAX_JWT_LEN} (shrink --meta)",
+                    jwt.len()
+                ),
             ));
         }
         Ok(IssuedLicense {
@@ -100,7 +116,12 @@ impl Issuer {
 }
 
 /// Signs one license; see [`Issuer`] for many.
-pub fn issue(iss: &str, key: &KeyPair, request: &IssueRequest, now: Timestamp) -> Result<IssuedLicense> {
+pub fn issue(
+    iss: &str,
+    key: &KeyPair,
+    request: &IssueRequest,
+    now: Timestamp,
+) -> Result<IssuedLicense> {
     let millis = u64::try_from(now).unwrap_or(0) * 1000;
     Issuer::new(iss, key).issue(request, now, millis)
 }
@@ -109,7 +130,10 @@ pub fn issue(iss: &str, key: &KeyPair, request: &IssueRequest, now: Timestamp) -
 pub fn validate(request: &IssueRequest) -> Result<()> {
     check_text("licensee", &request.licensee)?;
     if request.products.is_empty() {
-        return Err(Error::invalid("products", "a license needs at least one product"));
+        return Err(Error::invalid(
+            "products",
+            "a license needs at least one product",
+        ));
     }
     check_list("products", &request.products)?;
     for product in &request.products {
@@ -125,13 +149,19 @@ pub fn validate(request: &IssueRequest) -> Result<()> {
     }
     match request.max_activations {
         Some(n) if n == 0 || n < -1 => {
-            return Err(Error::invalid("activations", format!("{n} is not a positive number or -1 (unlimited)")))
+            return Err(Error::invalid(
+                "activations",
+                format!("{n} is not a positive number or -1 (unlimited)"),
+            ))
         }
         _ => {}
     }
     if let (Some(nbf), Some(exp)) = (request.not_before, request.expires) {
         if exp <= nbf {
-            return Err(Error::invalid("expires", "the license would expire before it becomes valid"));
+            return Err(Error::invalid(
+                "expires",
+                "the license would expire before it becomes valid",
+            ));
         }
     }
     Ok(())
@@ -142,7 +172,10 @@ fn check_text(what: &str, text: &str) -> Result<()> {
         return Err(Error::invalid(what, "must not be empty"));
     }
     if text.len() > MAX_TEXT_LEN {
-        return Err(Error::invalid(what, format!("is {} bytes; at most {MAX_TEXT_LEN}", text.len())));
+        return Err(Error::invalid(
+            what,
+            format!("is {} bytes; at most {MAX_TEXT_LEN}", text.len()),
+        ));
     }
     if text.chars().any(char::is_control) {
         return Err(Error::invalid(what, "must not contain control characters"));
@@ -152,7 +185,10 @@ fn check_text(what: &str, text: &str) -> Result<()> {
 
 fn check_list(what: &str, list: &[String]) -> Result<()> {
     if list.len() > MAX_LIST_LEN {
-        return Err(Error::invalid(what, format!("{} entries; at most {MAX_LIST_LEN}", list.len())));
+        return Err(Error::invalid(
+            what,
+            format!("{} entries; at most {MAX_LIST_LEN}", list.len()),
+        ));
     }
     Ok(())
 }
@@ -160,11 +196,16 @@ fn check_list(what: &str, list: &[String]) -> Result<()> {
 /// Product ids: 1–64 of `[A-Za-z0-9_.-]`, so they are safe in URLs, CSV and shells.
 pub fn check_product_id(id: &str) -> Result<()> {
     let ok = (1..=64).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid("product", format!("`{id}` is not a product id (1-64 of A-Z a-z 0-9 _ . -)")))
+        Err(Error::invalid(
+            "product",
+            format!("`{id}` is not a product id (1-64 of A-Z a-z 0-9 _ . -)"),
+        ))
     }
 }
 
@@ -175,14 +216,19 @@ fn check_domain_pattern(pattern: &str) -> Result<()> {
         && host.len() <= 253
         && host.split('.').all(|label| {
             (1..=63).contains(&label.len())
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid("domain", format!("`{pattern}` is not a host name or *.host pattern")))
+        Err(Error::invalid(
+            "domain",
+            format!("`{pattern}` is not a host name or *.host pattern"),
+        ))
     }
 }
 
@@ -191,31 +237,85 @@ mod tests {
     use super::*;
 
     fn request() -> IssueRequest {
-        IssueRequest { licensee: "alice".into(), products: vec!["player".into()], ..Default::default() }
+        IssueRequest {
+            licensee: "alice".into(),
+            products: vec!["player".into()],
+            ..Default::default()
+        }
     }
 
     #[test]
     fn rejects_bad_requests_with_the_field_named() {
         let cases: Vec<(IssueRequest, &str)> = vec![
-            (IssueRequest { licensee: " ".into(), ..request() }, "licensee: must not be empty"),
-            (IssueRequest { products: vec![], ..request() }, "products: a license needs at least one product"),
-            (IssueRequest { products: vec!["a b".into()], ..request() }, "product: `a b` is not a product id (1-64 of A-Z a-z 0-9 _ . -)"),
-            (IssueRequest { max_activations: Some(0), ..request() }, "activations: 0 is not a positive number or -1 (unlimited)"),
-            (IssueRequest { domains: vec!["ex ample.com".into()], ..request() }, "domain: `ex ample.com` is not a host name or *.host pattern"),
-            (IssueRequest { domains: vec!["a.*.com".into()], ..request() }, "domain: `a.*.com` is not a host name or *.host pattern"),
-            (IssueRequest { expires: Some(10), not_before: Some(20), ..request() }, "expires: the license would expire before it becomes valid"),
+            (
+                IssueRequest {
+                    licensee: " ".into(),
+                    ..request()
+                },
+                "licensee: must not be empty",
+            ),
+            (
+                IssueRequest {
+                    products: vec![],
+                    ..request()
+                },
+                "products: a license needs at least one product",
+            ),
+            (
+                IssueRequest {
+                    products: vec!["a b".into()],
+                    ..request()
+                },
+                "product: `a b` is not a product id (1-64 of A-Z a-z 0-9 _ . -)",
+            ),
+            (
+                IssueRequest {
+                    max_activations: Some(0),
+                    ..request()
+                },
+                "activations: 0 is not a positive number or -1 (unlimited)",
+            ),
+            (
+                IssueRequest {
+                    domains: vec!["ex ample.com".into()],
+                    ..request()
+                },
+                "domain: `ex ample.com` is not a host name or *.host pattern",
+            ),
+            (
+                IssueRequest {
+                    domains: vec!["a.*.com".into()],
+                    ..request()
+                },
+                "domain: `a.*.com` is not a host name or *.host pattern",
+            ),
+            (
+                IssueRequest {
+                    expires: Some(10),
+                    not_before: Some(20),
+                    ..request()
+                },
+                "expires: the license would expire before it becomes valid",
+            ),
         ];
         for (req, message) in cases {
             assert_eq!(validate(&req).unwrap_err().to_string(), message);
         }
-        assert!(validate(&IssueRequest { domains: vec!["*.Example.com".into()], ..request() }).is_ok());
+        assert!(validate(&IssueRequest {
+            domains: vec!["*.Example.com".into()],
+            ..request()
+        })
+        .is_ok());
     }
 
     #[test]
     fn oversized_meta_is_refused() {
         let mut meta = Map::new();
         meta.insert("blob".into(), Value::String("x".repeat(9000)));
-        let req = IssueRequest { meta: Some(meta), ..request() };
+        let req = IssueRequest {
+            meta: Some(meta),
+            ..request()
+        };
         let err = issue("Vendor", &KeyPair::generate(), &req, 1_795_000_000).unwrap_err();
         assert!(err.to_string().contains("the limit is 8192"), "{err}");
     }

@@ -13,7 +13,8 @@ pub use ids::{new_license_id, new_signer_secret, SIGNER_SECRET_PREFIX};
 pub use issue::{check_product_id, issue, validate, IssueRequest, IssuedLicense, Issuer};
 pub use shortkey::ShortKey;
 pub use verify::{
-    check_claims, check_signature, decode, domain_matches, verify, Context, Decoded, LicenseState, Outcome, Verdict,
+    check_claims, check_signature, decode, domain_matches, verify, Context, Decoded, LicenseState,
+    Outcome, Verdict,
 };
 
 /// The largest license JWT keyctl issues or accepts, in bytes.
@@ -65,5 +66,7 @@ impl Claims {
 /// Whether `id` is a valid license id (`jti`): 1–64 of `[A-Za-z0-9_-]`.
 pub fn is_valid_license_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

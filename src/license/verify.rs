@@ -103,7 +103,11 @@ pub struct Verdict {
 impl Verdict {
     /// A failure without verified claims.
     pub fn fail(outcome: Outcome, reason: impl Into<String>) -> Self {
-        Verdict { outcome, reason: reason.into(), claims: None }
+        Verdict {
+            outcome,
+            reason: reason.into(),
+            claims: None,
+        }
     }
 
     /// Whether the license is valid.
@@ -162,23 +166,33 @@ struct RawHeader {
 pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
     let malformed = |reason: String| Verdict::fail(Outcome::Malformed, reason);
     if token.len() > MAX_JWT_LEN {
-        return Err(malformed(format!("the license is {} bytes; the limit is {MAX_JWT_LEN}", token.len())));
+        return Err(malformed(format!(
+            "the license is {} bytes; the limit is {MAX_JWT_LEN}",
+            token.len()
+        )));
     }
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(malformed("not a compact JWT (three base64url parts separated by dots)".into()));
+        return Err(malformed(
+            "not a compact JWT (three base64url parts separated by dots)".into(),
+        ));
     };
     let signing_input = &token[..header.len() + 1 + payload.len()];
 
-    let header_bytes = B64URL.decode(header).map_err(|_| malformed("the header is not base64url".into()))?;
+    let header_bytes = B64URL
+        .decode(header)
+        .map_err(|_| malformed("the header is not base64url".into()))?;
     let header: RawHeader = serde_json::from_slice(&header_bytes)
         .map_err(|_| malformed("the header is not a JSON object".into()))?;
     match header.alg.as_ref().and_then(|v| v.as_str()) {
         Some("EdDSA") => {}
         Some(other) => {
-            return Err(malformed(format!("algorithm `{}` is not accepted; keyctl licenses are EdDSA only", short(other))))
+            return Err(malformed(format!(
+                "algorithm `{}` is not accepted; keyctl licenses are EdDSA only",
+                short(other)
+            )))
         }
         None => return Err(malformed("the header has no `alg`".into())),
     }
@@ -187,28 +201,46 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
         _ => return Err(malformed("the header's `typ` is not \"JWT\"".into())),
     }
     if header.crit.is_some() {
-        return Err(malformed("the header has `crit` extensions keyctl does not understand".into()));
+        return Err(malformed(
+            "the header has `crit` extensions keyctl does not understand".into(),
+        ));
     }
     let kid = match header.kid {
         Some(serde_json::Value::String(kid)) if !kid.is_empty() && kid.len() <= 128 => kid,
         _ => return Err(malformed("the header has no `kid`".into())),
     };
 
-    let payload_bytes = B64URL.decode(payload).map_err(|_| malformed("the payload is not base64url".into()))?;
-    let claims: Claims = serde_json::from_slice(&payload_bytes)
-        .map_err(|err| malformed(format!("the claims are not a keyctl license ({})", claim_error(&err))))?;
+    let payload_bytes = B64URL
+        .decode(payload)
+        .map_err(|_| malformed("the payload is not base64url".into()))?;
+    let claims: Claims = serde_json::from_slice(&payload_bytes).map_err(|err| {
+        malformed(format!(
+            "the claims are not a keyctl license ({})",
+            claim_error(&err)
+        ))
+    })?;
     if !is_valid_license_id(&claims.jti) {
-        return Err(malformed("`jti` is not a license id (1-64 of A-Z a-z 0-9 _ -)".into()));
+        return Err(malformed(
+            "`jti` is not a license id (1-64 of A-Z a-z 0-9 _ -)".into(),
+        ));
     }
     if claims.products.is_empty() {
         return Err(malformed("`products` is empty".into()));
     }
 
-    let signature_bytes = B64URL.decode(signature).map_err(|_| malformed("the signature is not base64url".into()))?;
+    let signature_bytes = B64URL
+        .decode(signature)
+        .map_err(|_| malformed("the signature is not base64url".into()))?;
     let signature: [u8; 64] = signature_bytes
         .try_into()
         .map_err(|_| malformed("the signature is not 64 bytes (Ed25519)".into()))?;
-    Ok(Decoded { kid, claims, signing_input, signature_b64: signature_base64(token), signature })
+    Ok(Decoded {
+        kid,
+        claims,
+        signing_input,
+        signature_b64: signature_base64(token),
+        signature,
+    })
 }
 
 fn signature_base64(token: &str) -> &str {
@@ -238,7 +270,10 @@ pub fn check_signature(decoded: &Decoded<'_>, keys: &TrustedKeys) -> Result<(), 
     let Some(key) = keys.find(&decoded.kid) else {
         return Err(Verdict::fail(
             Outcome::BadSignature,
-            format!("key id {} is not among the trusted keys", short(&decoded.kid)),
+            format!(
+                "key id {} is not among the trusted keys",
+                short(&decoded.kid)
+            ),
         ));
     };
     crate::install_crypto_provider();
@@ -253,47 +288,93 @@ pub fn check_signature(decoded: &Decoded<'_>, keys: &TrustedKeys) -> Result<(), 
     if verified {
         Ok(())
     } else {
-        Err(Verdict::fail(Outcome::BadSignature, format!("the signature does not verify with key {}", key.kid())))
+        Err(Verdict::fail(
+            Outcome::BadSignature,
+            format!("the signature does not verify with key {}", key.kid()),
+        ))
     }
 }
 
 /// Checks the time window, the scope and the store's state of verified claims.
-pub fn check_claims(claims: Claims, ctx: &Context<'_>, state: Option<&dyn LicenseState>) -> Verdict {
-    let fail = |outcome, reason: String, claims: Claims| Verdict { outcome, reason, claims: Some(claims) };
+pub fn check_claims(
+    claims: Claims,
+    ctx: &Context<'_>,
+    state: Option<&dyn LicenseState>,
+) -> Verdict {
+    let fail = |outcome, reason: String, claims: Claims| Verdict {
+        outcome,
+        reason,
+        claims: Some(claims),
+    };
     if let Some(exp) = claims.exp {
         if ctx.now > exp.saturating_add(ctx.leeway) {
-            return fail(Outcome::Expired, format!("expired at {}", rfc3339(exp)), claims);
+            return fail(
+                Outcome::Expired,
+                format!("expired at {}", rfc3339(exp)),
+                claims,
+            );
         }
     }
     if let Some(nbf) = claims.nbf {
         if ctx.now < nbf.saturating_sub(ctx.leeway) {
-            return fail(Outcome::NotYetValid, format!("not valid before {}", rfc3339(nbf)), claims);
+            return fail(
+                Outcome::NotYetValid,
+                format!("not valid before {}", rfc3339(nbf)),
+                claims,
+            );
         }
     }
     if !claims.products.iter().any(|p| p == ctx.product) {
-        let reason = format!("product `{}` is not covered (the license covers {})", short(ctx.product), claims.products.join(", "));
+        let reason = format!(
+            "product `{}` is not covered (the license covers {})",
+            short(ctx.product),
+            claims.products.join(", ")
+        );
         return fail(Outcome::ScopeMismatch, reason, claims);
     }
     match ctx.domain {
-        Some(domain) if !claims.domains.iter().any(|pattern| domain_matches(pattern, domain)) => {
-            let listed = if claims.domains.is_empty() { "none".to_owned() } else { claims.domains.join(", ") };
-            let reason = format!("domain `{}` is not among the license's domains ({listed})", short(domain));
+        Some(domain)
+            if !claims
+                .domains
+                .iter()
+                .any(|pattern| domain_matches(pattern, domain)) =>
+        {
+            let listed = if claims.domains.is_empty() {
+                "none".to_owned()
+            } else {
+                claims.domains.join(", ")
+            };
+            let reason = format!(
+                "domain `{}` is not among the license's domains ({listed})",
+                short(domain)
+            );
             return fail(Outcome::ScopeMismatch, reason, claims);
         }
         None if !claims.domains.is_empty() => {
-            let reason = format!("the license is for domains {} and no domain was given", claims.domains.join(", "));
+            let reason = format!(
+                "the license is for domains {} and no domain was given",
+                claims.domains.join(", ")
+            );
             return fail(Outcome::ScopeMismatch, reason, claims);
         }
         _ => {}
     }
     if let Some(hwid) = ctx.machine {
         let Some(state) = state else {
-            return fail(Outcome::Error, "checking a machine needs the store".into(), claims);
+            return fail(
+                Outcome::Error,
+                "checking a machine needs the store".into(),
+                claims,
+            );
         };
         match state.is_activated(&claims.jti, hwid) {
             Ok(true) => {}
             Ok(false) => {
-                return fail(Outcome::ScopeMismatch, format!("machine `{}` is not activated", short(hwid)), claims)
+                return fail(
+                    Outcome::ScopeMismatch,
+                    format!("machine `{}` is not activated", short(hwid)),
+                    claims,
+                )
             }
             Err(err) => return fail(Outcome::Error, err.to_string(), claims),
         }
@@ -305,11 +386,20 @@ pub fn check_claims(claims: Claims, ctx: &Context<'_>, state: Option<&dyn Licens
             Err(err) => return fail(Outcome::Error, err.to_string(), claims),
         }
     }
-    Verdict { outcome: Outcome::Valid, reason: String::new(), claims: Some(claims) }
+    Verdict {
+        outcome: Outcome::Valid,
+        reason: String::new(),
+        claims: Some(claims),
+    }
 }
 
 /// Verifies `token` for `ctx`: the whole spec order in one call.
-pub fn verify(token: &str, keys: &TrustedKeys, ctx: &Context<'_>, state: Option<&dyn LicenseState>) -> Verdict {
+pub fn verify(
+    token: &str,
+    keys: &TrustedKeys,
+    ctx: &Context<'_>,
+    state: Option<&dyn LicenseState>,
+) -> Verdict {
     let decoded = match decode(token) {
         Ok(decoded) => decoded,
         Err(verdict) => return verdict,
@@ -353,7 +443,10 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_the_spec() {
-        let codes: Vec<(&str, i32)> = Outcome::ALL.iter().map(|o| (o.code(), o.exit_code())).collect();
+        let codes: Vec<(&str, i32)> = Outcome::ALL
+            .iter()
+            .map(|o| (o.code(), o.exit_code()))
+            .collect();
         assert_eq!(
             codes,
             [
@@ -375,9 +468,28 @@ mod tests {
     #[test]
     fn garbage_is_malformed_never_a_panic() {
         let keys = TrustedKeys::default();
-        let ctx = Context { product: "p", domain: None, machine: None, now: 0, leeway: 60 };
-        for token in ["", ".", "..", "a.b.c", "a.b.c.d", "é.é.é", &"x".repeat(9000), "eyJhbGciOiJub25lIn0.e30."] {
-            assert_eq!(verify(token, &keys, &ctx, None).outcome, Outcome::Malformed, "{token:.40}");
+        let ctx = Context {
+            product: "p",
+            domain: None,
+            machine: None,
+            now: 0,
+            leeway: 60,
+        };
+        for token in [
+            "",
+            ".",
+            "..",
+            "a.b.c",
+            "a.b.c.d",
+            "é.é.é",
+            &"x".repeat(9000),
+            "eyJhbGciOiJub25lIn0.e30.",
+        ] {
+            assert_eq!(
+                verify(token, &keys, &ctx, None).outcome,
+                Outcome::Malformed,
+                "{token:.40}"
+            );
         }
     }
 }

@@ -87,7 +87,9 @@ pub fn parse_datetime(text: &str) -> Option<Timestamp> {
     if !shape_ok {
         return None;
     }
-    NaiveDateTime::parse_from_str(&text[..15], "%Y%m%dT%H%M%S").ok().map(|t| t.and_utc().timestamp())
+    NaiveDateTime::parse_from_str(&text[..15], "%Y%m%dT%H%M%S")
+        .ok()
+        .map(|t| t.and_utc().timestamp())
 }
 
 /// Parses any datetime a Media-IO product sends: `20261123T091500Z`,
@@ -102,7 +104,9 @@ pub fn parse_mio_datetime(text: &str) -> Option<Timestamp> {
     if !(plain || millis) || b[b.len() - 1] != b'Z' {
         return None;
     }
-    NaiveDateTime::parse_from_str(&text[..19], "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.and_utc().timestamp())
+    NaiveDateTime::parse_from_str(&text[..19], "%Y-%m-%dT%H:%M:%S")
+        .ok()
+        .map(|t| t.and_utc().timestamp())
 }
 
 /// Reads the `jti` of a JWT without verifying it: KEYCTL1 binds the signature to it.
@@ -143,7 +147,11 @@ fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 /// The KEYCTL1 signing key for `secret`, date `date` (`YYYYMMDD`) and license `license_id`.
-fn keyctl1_signing_key(secret: &str, date: &str, license_id: &str) -> ([u8; 32], [u8; 32], Zeroizing<[u8; 32]>) {
+fn keyctl1_signing_key(
+    secret: &str,
+    date: &str,
+    license_id: &str,
+) -> ([u8; 32], [u8; 32], Zeroizing<[u8; 32]>) {
     let mut key = Zeroizing::new(Vec::with_capacity(7 + secret.len()));
     key.extend_from_slice(b"KEYCTL1");
     key.extend_from_slice(secret.as_bytes());
@@ -155,18 +163,34 @@ fn keyctl1_signing_key(secret: &str, date: &str, license_id: &str) -> ([u8; 32],
 
 fn keyctl1_string_to_sign(datetime: &str, license_id: &str, license: &str) -> String {
     let hash = hex::encode(Sha256::digest(license.as_bytes()));
-    format!("{KEYCTL1}\n{datetime}\n{}/{license_id}/{KEYCTL1_TERMINATOR}\n{hash}", &datetime[..8])
+    format!(
+        "{KEYCTL1}\n{datetime}\n{}/{license_id}/{KEYCTL1_TERMINATOR}\n{hash}",
+        &datetime[..8]
+    )
 }
 
 /// Computes a KEYCTL1 signature with every step shown. `license` is used as given
 /// (call [`trim_license`] first); `datetime` must already be valid.
-pub fn keyctl1_steps(secret: &str, datetime: &str, license: &str, license_id: &str) -> Keyctl1Steps {
-    let (k_date, k_license, k_signing) = keyctl1_signing_key(secret, datetime.get(..8).unwrap_or(""), license_id);
+pub fn keyctl1_steps(
+    secret: &str,
+    datetime: &str,
+    license: &str,
+    license_id: &str,
+) -> Keyctl1Steps {
+    let (k_date, k_license, k_signing) =
+        keyctl1_signing_key(secret, datetime.get(..8).unwrap_or(""), license_id);
     let string_to_sign = keyctl1_string_to_sign(datetime, license_id, license);
     let signature = hex::encode(hmac(k_signing.as_ref(), string_to_sign.as_bytes()));
     Keyctl1Steps {
-        jwt_sha256: string_to_sign.rsplit('\n').next().unwrap_or_default().to_owned(),
-        scope: format!("{}/{license_id}/{KEYCTL1_TERMINATOR}", &datetime[..8.min(datetime.len())]),
+        jwt_sha256: string_to_sign
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        scope: format!(
+            "{}/{license_id}/{KEYCTL1_TERMINATOR}",
+            &datetime[..8.min(datetime.len())]
+        ),
         string_to_sign,
         k_date,
         k_license,
@@ -196,7 +220,12 @@ pub struct Signature {
 ///
 /// KEYCTL1 needs the strict datetime form and a license with a `jti`; MIO4 accepts the
 /// three Media-IO forms and any token.
-pub fn sign(scheme: Scheme, secret: &str, datetime: &str, license: &str) -> Result<Signature, SignError> {
+pub fn sign(
+    scheme: Scheme,
+    secret: &str,
+    datetime: &str,
+    license: &str,
+) -> Result<Signature, SignError> {
     let license = trim_license(license);
     if license.len() > MAX_JWT_LEN {
         return Err(SignError::TooLarge);
@@ -215,7 +244,8 @@ pub fn sign(scheme: Scheme, secret: &str, datetime: &str, license: &str) -> Resu
             })
         }
         Scheme::Mio4 => {
-            parse_mio_datetime(datetime).ok_or_else(|| SignError::BadDatetime(datetime.to_owned()))?;
+            parse_mio_datetime(datetime)
+                .ok_or_else(|| SignError::BadDatetime(datetime.to_owned()))?;
             Ok(Signature {
                 scheme,
                 license_id: license_id(license),
@@ -260,7 +290,9 @@ pub fn verify_request<S: AsRef<str>>(
             Scheme::Keyctl1 => "YYYYMMDDTHHMMSSZ",
             Scheme::Mio4 => "YYYYMMDDTHHMMSSZ, YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.sssZ",
         };
-        return Err(bad(&format!("the request datetime is not of the form {forms}")));
+        return Err(bad(&format!(
+            "the request datetime is not of the form {forms}"
+        )));
     };
     let skew = now.abs_diff(time);
     if skew > max_skew.unsigned_abs() {
@@ -294,7 +326,11 @@ pub fn verify_request<S: AsRef<str>>(
 
 /// 64 lowercase hex characters to 32 bytes; anything else (uppercase included) is `None`.
 fn decode_signature(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if text.len() != 64
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return None;
     }
     let mut out = [0u8; 32];
@@ -315,36 +351,77 @@ mod tests {
     #[test]
     fn spec_vector_step_by_step() {
         let steps = keyctl1_steps(S, T, J, "lic_test_0001");
-        assert_eq!(steps.jwt_sha256, "5d6c3edfc4f9d046240c73a227323b58eaf2414a64cb43a58a5bb7ffebd0b1ee");
-        assert_eq!(hex::encode(steps.k_date), "fc8ae770acef8e28b093afb84ae08f09bc31c53b2042e8813d5b725a14ba3d3d");
-        assert_eq!(hex::encode(steps.k_license), "18893f8a7c0892431e954610cf3a1e48d1ae9749794fd2c991ff398336e3e55d");
-        assert_eq!(hex::encode(steps.k_signing), "a36f103c1d94191f7413fe18c16911ccfe620b80d2f427834d7c6fac7e382027");
+        assert_eq!(
+            steps.jwt_sha256,
+            "5d6c3edfc4f9d046240c73a227323b58eaf2414a64cb43a58a5bb7ffebd0b1ee"
+        );
+        assert_eq!(
+            hex::encode(steps.k_date),
+            "fc8ae770acef8e28b093afb84ae08f09bc31c53b2042e8813d5b725a14ba3d3d"
+        );
+        assert_eq!(
+            hex::encode(steps.k_license),
+            "18893f8a7c0892431e954610cf3a1e48d1ae9749794fd2c991ff398336e3e55d"
+        );
+        assert_eq!(
+            hex::encode(steps.k_signing),
+            "a36f103c1d94191f7413fe18c16911ccfe620b80d2f427834d7c6fac7e382027"
+        );
         assert_eq!(steps.signature, SIG);
         assert_eq!(sign(Scheme::Keyctl1, S, T, J).unwrap().signature, SIG);
     }
 
     #[test]
     fn mio_spec_vector() {
-        let sig = sign(Scheme::Mio4, "media-io-signer-key", T, "eyJhbGciOiJFZERTQSJ9.eyJqdGkiOiJ4In0.c2ln").unwrap();
-        assert_eq!(sig.signature, "b204f90d7a55bf696cee7715dc2f75ca8b7ba731edbf29bb391977afca13987e");
+        let sig = sign(
+            Scheme::Mio4,
+            "media-io-signer-key",
+            T,
+            "eyJhbGciOiJFZERTQSJ9.eyJqdGkiOiJ4In0.c2ln",
+        )
+        .unwrap();
+        assert_eq!(
+            sig.signature,
+            "b204f90d7a55bf696cee7715dc2f75ca8b7ba731edbf29bb391977afca13987e"
+        );
     }
 
     #[test]
     fn datetimes() {
         assert_eq!(parse_datetime(T), Some(1_795_425_300));
         assert_eq!(format_datetime(1_795_425_300), T);
-        for bad in ["20261123T091500", "2026-11-23T09:15:00Z", "20261323T091500Z", "20261123T246000Z", "2026112３T091500Z", ""] {
+        for bad in [
+            "20261123T091500",
+            "2026-11-23T09:15:00Z",
+            "20261323T091500Z",
+            "20261123T246000Z",
+            "2026112３T091500Z",
+            "",
+        ] {
             assert_eq!(parse_datetime(bad), None, "{bad}");
         }
-        assert_eq!(parse_mio_datetime("2026-11-23T09:15:00Z"), Some(1_795_425_300));
-        assert_eq!(parse_mio_datetime("2026-11-23T09:15:00.000Z"), Some(1_795_425_300));
+        assert_eq!(
+            parse_mio_datetime("2026-11-23T09:15:00Z"),
+            Some(1_795_425_300)
+        );
+        assert_eq!(
+            parse_mio_datetime("2026-11-23T09:15:00.000Z"),
+            Some(1_795_425_300)
+        );
         assert_eq!(parse_mio_datetime("2026-11-23T09:15:00+00:00"), None);
         assert_eq!(parse_mio_datetime("2026-11-23 09:15:00Z"), None);
     }
 
     fn check(signature: &str, datetime: &str, now: Timestamp) -> Result<(), Verdict> {
-        let request = SignedRequest { scheme: Scheme::Keyctl1, license: J, datetime, signature };
-        verify_request(&request, now, DEFAULT_MAX_SKEW, |id| (id == Some("lic_test_0001")).then_some(S))
+        let request = SignedRequest {
+            scheme: Scheme::Keyctl1,
+            license: J,
+            datetime,
+            signature,
+        };
+        verify_request(&request, now, DEFAULT_MAX_SKEW, |id| {
+            (id == Some("lic_test_0001")).then_some(S)
+        })
     }
 
     #[test]
@@ -352,15 +429,35 @@ mod tests {
         let now = parse_datetime(T).unwrap();
         assert!(check(SIG, T, now).is_ok());
         assert!(check(SIG, T, now + 300).is_ok());
-        assert_eq!(check(SIG, T, now + 301).unwrap_err().outcome, Outcome::StaleRequest);
-        assert_eq!(check(SIG, T, now - 301).unwrap_err().outcome, Outcome::StaleRequest);
+        assert_eq!(
+            check(SIG, T, now + 301).unwrap_err().outcome,
+            Outcome::StaleRequest
+        );
+        assert_eq!(
+            check(SIG, T, now - 301).unwrap_err().outcome,
+            Outcome::StaleRequest
+        );
         // A malformed datetime is reported before the skew.
-        assert_eq!(check(SIG, "2026-11-23T09:15:00Z", now).unwrap_err().outcome, Outcome::BadRequestSignature);
+        assert_eq!(
+            check(SIG, "2026-11-23T09:15:00Z", now).unwrap_err().outcome,
+            Outcome::BadRequestSignature
+        );
         let mut flipped = SIG.to_owned();
         flipped.replace_range(63.., "c");
-        assert_eq!(check(&flipped, T, now).unwrap_err().outcome, Outcome::BadRequestSignature);
-        assert_eq!(check(&SIG.to_uppercase(), T, now).unwrap_err().outcome, Outcome::BadRequestSignature);
-        let unknown = SignedRequest { scheme: Scheme::Keyctl1, license: J, datetime: T, signature: SIG };
+        assert_eq!(
+            check(&flipped, T, now).unwrap_err().outcome,
+            Outcome::BadRequestSignature
+        );
+        assert_eq!(
+            check(&SIG.to_uppercase(), T, now).unwrap_err().outcome,
+            Outcome::BadRequestSignature
+        );
+        let unknown = SignedRequest {
+            scheme: Scheme::Keyctl1,
+            license: J,
+            datetime: T,
+            signature: SIG,
+        };
         let err = verify_request(&unknown, now, 300, |_| None::<&str>).unwrap_err();
         assert_eq!(err.reason, "the request signature does not match");
     }

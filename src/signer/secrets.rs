@@ -28,7 +28,10 @@ impl SignerSecrets {
             return Ok(SignerSecrets::Single(SecretString::new(text)));
         }
         let map: HashMap<String, String> = serde_json::from_str(text).map_err(|_| {
-            Error::invalid(what, "starts with `{` but is not a JSON object of license id to secret strings")
+            Error::invalid(
+                what,
+                "starts with `{` but is not a JSON object of license id to secret strings",
+            )
         })?;
         if map.is_empty() {
             return Err(Error::invalid(what, "holds no secret"));
@@ -36,7 +39,10 @@ impl SignerSecrets {
         let mut secrets = HashMap::with_capacity(map.len());
         for (id, secret) in map {
             if !is_valid_license_id(&id) || secret.is_empty() {
-                return Err(Error::invalid(what, "has an entry that is not a license id with a non-empty secret"));
+                return Err(Error::invalid(
+                    what,
+                    "has an entry that is not a license id with a non-empty secret",
+                ));
             }
             secrets.insert(id, SecretString::new(secret));
         }
@@ -68,8 +74,15 @@ mod tests {
 
     #[test]
     fn bad_files_name_the_file_not_the_secret() {
-        assert_eq!(SignerSecrets::parse(" \n", "s.txt").unwrap_err().to_string(), "s.txt: holds no secret");
-        let err = SignerSecrets::parse(r#"{"lic a": "ks1_secretvalue"}"#, "s.json").unwrap_err().to_string();
+        assert_eq!(
+            SignerSecrets::parse(" \n", "s.txt")
+                .unwrap_err()
+                .to_string(),
+            "s.txt: holds no secret"
+        );
+        let err = SignerSecrets::parse(r#"{"lic a": "ks1_secretvalue"}"#, "s.json")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("ks1_secretvalue"), "{err}");
         assert!(SignerSecrets::parse("{not json", "s.json").is_err());
     }

@@ -49,12 +49,24 @@ pub fn router(config: SignerConfig, limits: http::Limits) -> Router {
         .method_not_allowed_fallback(http::method_not_allowed)
         .with_state(Arc::new(config))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(limits.request_timeout, http::log_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            http::RequestLog {
+                timeout: limits.request_timeout,
+                metrics: None,
+            },
+            http::log_requests,
+        ))
 }
 
 /// Serves the signer until SIGINT/SIGTERM.
 pub async fn run(listener: tokio::net::TcpListener, config: SignerConfig, limits: http::Limits) {
-    http::serve(listener, router(config, limits), limits, http::shutdown_signal()).await;
+    http::serve(
+        listener,
+        router(config, limits),
+        limits,
+        http::shutdown_signal(),
+    )
+    .await;
 }
 
 impl SignerConfig {
@@ -62,7 +74,10 @@ impl SignerConfig {
     fn allowed_origin(&self, headers: &HeaderMap) -> Option<HeaderValue> {
         let origin = headers.get(header::ORIGIN)?;
         let text = origin.to_str().ok()?;
-        self.allowed_origins.iter().any(|o| o == "*" || o == text).then(|| origin.clone())
+        self.allowed_origins
+            .iter()
+            .any(|o| o == "*" || o == text)
+            .then(|| origin.clone())
     }
 }
 
@@ -73,7 +88,11 @@ struct SignBody {
 
 async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let mut response = match serde_json::from_slice::<SignBody>(&body) {
-        Err(_) => error_response(StatusCode::BAD_REQUEST, "malformed", "the body must be JSON {\"license\": \"<jwt>\"}"),
+        Err(_) => error_response(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "the body must be JSON {\"license\": \"<jwt>\"}",
+        ),
         Ok(body) => sign_license(&config, &body.license),
     };
     if let Some(origin) = config.allowed_origin(&headers) {
@@ -87,11 +106,19 @@ async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, body: Bytes) 
 fn sign_license(config: &SignerConfig, license: &str) -> Response {
     let license = super::trim_license(license);
     let Some(id) = license_id(license) else {
-        return error_response(StatusCode::BAD_REQUEST, "malformed", "the license is not a keyctl license JWT");
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "the license is not a keyctl license JWT",
+        );
     };
     // The same answer for every license this signer does not serve, so ids cannot be probed.
     let Some(secret) = config.secrets.for_license(Some(&id)) else {
-        return error_response(StatusCode::FORBIDDEN, "unknown_license", "this signer does not sign for that license");
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "unknown_license",
+            "this signer does not sign for that license",
+        );
     };
     let datetime = format_datetime((config.clock)());
     let mut response = match sign(Scheme::Keyctl1, secret.expose(), &datetime, license) {
@@ -110,14 +137,27 @@ fn sign_license(config: &SignerConfig, license: &str) -> Response {
 
 async fn preflight_v1(State(config): State<Shared>, headers: HeaderMap) -> Response {
     let Some(origin) = config.allowed_origin(&headers) else {
-        return error_response(StatusCode::FORBIDDEN, "origin_not_allowed", "this origin may not call the signer");
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "this origin may not call the signer",
+        );
     };
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
-    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     response
 }
@@ -126,17 +166,31 @@ async fn preflight_v1(State(config): State<Shared>, headers: HeaderMap) -> Respo
 fn mio_cors(config: &SignerConfig, request: &HeaderMap, response: &mut Response) {
     let h = response.headers_mut();
     if config.allowed_origins.is_empty() {
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
     } else if let Some(origin) = config.allowed_origin(request) {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         h.insert(header::VARY, HeaderValue::from_static("Origin"));
     }
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("x-token,x-datetime"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("x-token,x-datetime"),
+    );
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 async fn sign_mio(State(config): State<Shared>, headers: HeaderMap) -> Response {
@@ -149,28 +203,57 @@ fn mio_signature(config: &SignerConfig, headers: &HeaderMap) -> Response {
     let datetime = headers.get("x-datetime");
     let token = headers.get("x-token");
     let (datetime, token) = match (datetime, token) {
-        (None, None) => return text(StatusCode::UNPROCESSABLE_ENTITY, "missing x-datetime and x-token header"),
-        (None, _) => return text(StatusCode::UNPROCESSABLE_ENTITY, "missing x-datetime header"),
+        (None, None) => {
+            return text(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "missing x-datetime and x-token header",
+            )
+        }
+        (None, _) => {
+            return text(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "missing x-datetime header",
+            )
+        }
         (_, None) => return text(StatusCode::UNPROCESSABLE_ENTITY, "missing x-token header"),
         (Some(d), Some(t)) => (d, t),
     };
     let (Ok(datetime), Ok(token)) = (datetime.to_str(), token.to_str()) else {
-        return text(StatusCode::UNPROCESSABLE_ENTITY, "invalid x-datetime or x-token header");
+        return text(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid x-datetime or x-token header",
+        );
     };
     // Refusing datetimes far from now keeps the signer from minting signatures for later use.
     match parse_mio_datetime(datetime) {
-        None => return text(StatusCode::UNPROCESSABLE_ENTITY, "invalid x-datetime header"),
+        None => {
+            return text(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid x-datetime header",
+            )
+        }
         Some(t) if (config.clock)().abs_diff(t) > config.max_skew.unsigned_abs() => {
-            return text(StatusCode::UNPROCESSABLE_ENTITY, "x-datetime is outside the signer's clock window")
+            return text(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "x-datetime is outside the signer's clock window",
+            )
         }
         Some(_) => {}
     }
     let id = license_id(super::trim_license(token));
     let Some(secret) = config.secrets.for_license(id.as_deref()) else {
-        return text(StatusCode::FORBIDDEN, "this signer does not sign for that license");
+        return text(
+            StatusCode::FORBIDDEN,
+            "this signer does not sign for that license",
+        );
     };
     let mut response = match sign(Scheme::Mio4, secret.expose(), datetime, token) {
-        Ok(sig) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sig.signature).into_response(),
+        Ok(sig) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            sig.signature,
+        )
+            .into_response(),
         Err(_) => text(StatusCode::UNPROCESSABLE_ENTITY, "invalid x-token header"),
     };
     if let Some(id) = id {
@@ -187,5 +270,8 @@ async fn preflight_mio(State(config): State<Shared>, headers: HeaderMap) -> Resp
 
 /// Default bounds for the signer.
 pub fn default_limits() -> http::Limits {
-    http::Limits { request_timeout: Duration::from_secs(10), ..http::Limits::default() }
+    http::Limits {
+        request_timeout: Duration::from_secs(10),
+        ..http::Limits::default()
+    }
 }

@@ -10,6 +10,10 @@
 //! Every public method that writes flushes before it returns, so a command that reports
 //! success has put its change on disk. The store knows nothing of HTTP or of the CLI.
 
+mod activations;
+
+pub use activations::{Activated, Machine, MAX_MACHINE_FIELD};
+
 use std::fs::{DirBuilder, File};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -64,7 +68,7 @@ struct StoredKey {
 }
 
 /// A key's public description.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
     /// RFC 7638 thumbprint.
     pub kid: String,
@@ -161,7 +165,9 @@ impl LicenseRecord {
 
     /// The short key as people see it.
     pub fn short_key_display(&self) -> String {
-        ShortKey::parse(&self.short_key).map(|k| k.display()).unwrap_or_else(|| self.short_key.clone())
+        ShortKey::parse(&self.short_key)
+            .map(|k| k.display())
+            .unwrap_or_else(|| self.short_key.clone())
     }
 }
 
@@ -201,14 +207,18 @@ pub struct Store {
     product_numbers: sled::Tree,
     licenses: sled::Tree,
     short_keys: sled::Tree,
-    pub(crate) activations: sled::Tree,
-    pub(crate) seats: sled::Tree,
+    activations: sled::Tree,
+    seats: sled::Tree,
+    /// sled's data file, kept open to `fsync` it (see [`Store::sync`]).
+    data_file: File,
     _lock: File,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -218,7 +228,9 @@ pub fn default_path() -> Option<PathBuf> {
     if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(data).join("keyctl"));
     }
-    std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|home| PathBuf::from(home).join(".local/share/keyctl"))
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|home| PathBuf::from(home).join(".local/share/keyctl"))
 }
 
 impl Store {
@@ -228,19 +240,31 @@ impl Store {
         if path.join(LOCK_FILE).exists() {
             return Store::open(path).map(|store| (store, false));
         }
-        if path.exists() && std::fs::read_dir(path).map_err(|e| Error::io(path, e))?.next().is_some() {
+        if path.exists()
+            && std::fs::read_dir(path)
+                .map_err(|e| Error::io(path, e))?
+                .next()
+                .is_some()
+        {
             return Err(Error::NotAStore { path: path.into() });
         }
-        DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(|e| Error::io(path, e))?;
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .map_err(|e| Error::io(path, e))?;
         // DirBuilder's mode is filtered by the umask and leaves an existing empty directory alone.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(path, e))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(path, e))?;
         let store = Store::open_unchecked(path)?;
         store.meta.insert("issuer", issuer.as_bytes())?;
         store.meta.insert("created", &now.to_be_bytes())?;
         store.meta.insert("product_seq", &0u64.to_be_bytes())?;
         store.put_key(&KeyPair::generate(), KeyStatus::Active, now)?;
         // Written last: a store whose init was interrupted has no version and is refused.
-        store.meta.insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())?;
+        store
+            .meta
+            .insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())?;
         store.flush()?;
         Ok((store, true))
     }
@@ -278,13 +302,17 @@ impl Store {
         // reported in one line instead of as a sled I/O error.
         match lock.try_lock() {
             Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(Error::StoreInUse { path: path.into() }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::StoreInUse { path: path.into() })
+            }
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
         }
         let db = sled::Config::new()
             .path(path.join("db"))
             .cache_capacity(32 * 1024 * 1024)
             .open()?;
+        let data_path = path.join("db").join("db");
+        let data_file = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
         let tree = |name: &str| db.open_tree(name);
         Ok(Store {
             path: path.into(),
@@ -297,6 +325,7 @@ impl Store {
             activations: tree("activations")?,
             seats: tree("seats")?,
             db,
+            data_file,
             _lock: lock,
         })
     }
@@ -312,9 +341,22 @@ impl Store {
         Ok(())
     }
 
+    /// Puts every write so far on stable storage: sled's flush, whose `sync_file_range`
+    /// survives a process kill, then an `fsync` of the data file, which also commits file
+    /// metadata and the device's write cache, so the writes survive a power loss.
+    pub fn sync(&self) -> Result<()> {
+        self.db.flush()?;
+        self.data_file
+            .sync_all()
+            .map_err(|e| Error::io(self.path.join("db/db"), e))
+    }
+
     /// The issuer name (`iss`) of new licenses.
     pub fn issuer(&self) -> Result<String> {
-        let value = self.meta.get("issuer")?.ok_or_else(|| Error::Store("the store has no issuer".into()))?;
+        let value = self
+            .meta
+            .get("issuer")?
+            .ok_or_else(|| Error::Store("the store has no issuer".into()))?;
         Ok(String::from_utf8_lossy(&value).into_owned())
     }
 
@@ -330,7 +372,10 @@ impl Store {
             seed: SecretString::new(hex::encode(seed.as_ref())),
         };
         if self.keys.contains_key(key.kid())? {
-            return Err(Error::Conflict(format!("key {} is already in the store", key.kid())));
+            return Err(Error::Conflict(format!(
+                "key {} is already in the store",
+                key.kid()
+            )));
         }
         self.keys.insert(key.kid(), to_json(&stored))?;
         Ok(stored.record())
@@ -341,7 +386,10 @@ impl Store {
     }
 
     fn stored_key(&self, kid: &str) -> Result<StoredKey> {
-        let value = self.keys.get(kid)?.ok_or_else(|| Error::NotFound { kind: "key", id: kid.into() })?;
+        let value = self.keys.get(kid)?.ok_or_else(|| Error::NotFound {
+            kind: "key",
+            id: kid.into(),
+        })?;
         from_json(&value)
     }
 
@@ -366,14 +414,21 @@ impl Store {
             Some(kid) => {
                 let stored = self.stored_key(kid)?;
                 match stored.status {
-                    KeyStatus::Active => return Err(Error::Conflict(format!("key {kid} is already active"))),
+                    KeyStatus::Active => {
+                        return Err(Error::Conflict(format!("key {kid} is already active")))
+                    }
                     KeyStatus::Retired => {
-                        return Err(Error::Conflict(format!("key {kid} is retired and cannot sign again")))
+                        return Err(Error::Conflict(format!(
+                            "key {kid} is retired and cannot sign again"
+                        )))
                     }
                     KeyStatus::Trusted => kid.to_owned(),
                 }
             }
-            None => self.put_key(&KeyPair::generate(), KeyStatus::Trusted, now)?.kid,
+            None => {
+                self.put_key(&KeyPair::generate(), KeyStatus::Trusted, now)?
+                    .kid
+            }
         };
         for mut stored in self.stored_keys()? {
             let status = if stored.kid == new_kid {
@@ -437,33 +492,44 @@ impl Store {
     // ---- products ---------------------------------------------------------------------
 
     /// Adds a product and gives it the next sequential number.
-    pub fn add_product(&self, id: &str, name: &str, support_message: Option<&str>, now: Timestamp) -> Result<Product> {
+    pub fn add_product(
+        &self,
+        id: &str,
+        name: &str,
+        support_message: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Product> {
         license::check_product_id(id)?;
         if name.trim().is_empty() || name.len() > 256 {
             return Err(Error::invalid("name", "must be 1-256 bytes"));
         }
         if support_message.is_some_and(|m| m.len() > 1024) {
-            return Err(Error::invalid("support message", "must be at most 1024 bytes"));
+            return Err(Error::invalid(
+                "support message",
+                "must be at most 1024 bytes",
+            ));
         }
-        let result = (&self.meta, &self.products, &self.product_numbers).transaction(|(meta, products, numbers)| {
-            if products.get(id)?.is_some() {
-                return Err(ConflictableTransactionError::Abort(Error::Conflict(format!(
-                    "product {id} already exists"
-                ))));
-            }
-            let number = meta.get("product_seq")?.map(|v| be_u64(&v)).unwrap_or(0) + 1;
-            let product = Product {
-                id: id.to_owned(),
-                number,
-                name: name.to_owned(),
-                support_message: support_message.map(str::to_owned),
-                created: now,
-            };
-            meta.insert("product_seq", &number.to_be_bytes())?;
-            products.insert(id, to_json(&product))?;
-            numbers.insert(&number.to_be_bytes(), id)?;
-            Ok(product)
-        });
+        let result = (&self.meta, &self.products, &self.product_numbers).transaction(
+            |(meta, products, numbers)| {
+                if products.get(id)?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(Error::Conflict(
+                        format!("product {id} already exists"),
+                    )));
+                }
+                let number = meta.get("product_seq")?.map(|v| be_u64(&v)).unwrap_or(0) + 1;
+                let product = Product {
+                    id: id.to_owned(),
+                    number,
+                    name: name.to_owned(),
+                    support_message: support_message.map(str::to_owned),
+                    created: now,
+                };
+                meta.insert("product_seq", &number.to_be_bytes())?;
+                products.insert(id, to_json(&product))?;
+                numbers.insert(&number.to_be_bytes(), id)?;
+                Ok(product)
+            },
+        );
         let product = unwrap_transaction(result)?;
         self.flush()?;
         Ok(product)
@@ -471,8 +537,12 @@ impl Store {
 
     /// Every product, by number.
     pub fn products(&self) -> Result<Vec<Product>> {
-        let mut products: Vec<Product> =
-            self.products.iter().values().map(|v| from_json(&v?)).collect::<Result<_>>()?;
+        let mut products: Vec<Product> = self
+            .products
+            .iter()
+            .values()
+            .map(|v| from_json(&v?))
+            .collect::<Result<_>>()?;
         products.sort_by_key(|p| p.number);
         Ok(products)
     }
@@ -482,7 +552,9 @@ impl Store {
         if let Some(value) = self.products.get(key)? {
             return from_json(&value).map(Some);
         }
-        let Ok(number) = key.parse::<u64>() else { return Ok(None) };
+        let Ok(number) = key.parse::<u64>() else {
+            return Ok(None);
+        };
         match self.product_numbers.get(number.to_be_bytes())? {
             Some(id) => self.products.get(id)?.map(|v| from_json(&v)).transpose(),
             None => Ok(None),
@@ -501,11 +573,12 @@ impl Store {
     pub fn insert_licenses(&self, records: &[LicenseRecord]) -> Result<()> {
         let result = (&self.licenses, &self.short_keys).transaction(|(licenses, short_keys)| {
             for record in records {
-                if short_keys.get(record.short_key.as_bytes())?.is_some() || licenses.get(record.id.as_bytes())?.is_some() {
-                    return Err(ConflictableTransactionError::Abort(Error::Conflict(format!(
-                        "license {} or its short key already exists",
-                        record.id
-                    ))));
+                if short_keys.get(record.short_key.as_bytes())?.is_some()
+                    || licenses.get(record.id.as_bytes())?.is_some()
+                {
+                    return Err(ConflictableTransactionError::Abort(Error::Conflict(
+                        format!("license {} or its short key already exists", record.id),
+                    )));
                 }
                 licenses.insert(record.id.as_bytes(), to_json(record))?;
                 short_keys.insert(record.short_key.as_bytes(), record.id.as_bytes())?;
@@ -524,19 +597,30 @@ impl Store {
     /// The license named by an id, a short key (any typed form) or its JWT.
     pub fn find_license(&self, reference: &str) -> Result<LicenseRecord> {
         let reference = reference.trim();
-        let not_found = || Error::NotFound { kind: "license", id: abbreviate(reference) };
+        let not_found = || Error::NotFound {
+            kind: "license",
+            id: abbreviate(reference),
+        };
         if reference.contains('.') {
-            let id = license::decode(reference).map_err(|_| not_found())?.claims.jti;
+            let id = license::decode(reference)
+                .map_err(|_| not_found())?
+                .claims
+                .jti;
             let record = self.license(&id)?.ok_or_else(not_found)?;
             // Only the exact JWT we issued names the license: a forged token with a known jti does not.
-            return if record.jwt == reference { Ok(record) } else { Err(not_found()) };
+            return if record.jwt == reference {
+                Ok(record)
+            } else {
+                Err(not_found())
+            };
         }
         if let Some(record) = self.license(reference)? {
             return Ok(record);
         }
         let short = ShortKey::parse(reference).ok_or_else(not_found)?;
         let id = self.short_keys.get(short.as_str())?.ok_or_else(not_found)?;
-        self.license(&String::from_utf8_lossy(&id))?.ok_or_else(not_found)
+        self.license(&String::from_utf8_lossy(&id))?
+            .ok_or_else(not_found)
     }
 
     /// Licenses matching `filter`, oldest first.
@@ -544,7 +628,10 @@ impl Store {
         let mut out = Vec::new();
         for value in self.licenses.iter().values() {
             let record: LicenseRecord = from_json(&value?)?;
-            let product_ok = filter.product.as_ref().is_none_or(|p| record.products.contains(p));
+            let product_ok = filter
+                .product
+                .as_ref()
+                .is_none_or(|p| record.products.contains(p));
             let status_ok = filter.status.is_none_or(|s| s == record.status);
             if product_ok && status_ok {
                 out.push(record);
@@ -554,10 +641,18 @@ impl Store {
     }
 
     /// Changes a license's standing. Revocation is final; reinstating lifts a suspension.
-    pub fn set_license_status(&self, reference: &str, status: LicenseStatus, reason: Option<&str>) -> Result<LicenseRecord> {
+    pub fn set_license_status(
+        &self,
+        reference: &str,
+        status: LicenseStatus,
+        reason: Option<&str>,
+    ) -> Result<LicenseRecord> {
         let mut record = self.find_license(reference)?;
         if record.status == LicenseStatus::Revoked && status != LicenseStatus::Revoked {
-            return Err(Error::Conflict(format!("license {} is revoked; revocation is final", record.id)));
+            return Err(Error::Conflict(format!(
+                "license {} is revoked; revocation is final",
+                record.id
+            )));
         }
         if reason.is_some_and(|r| r.len() > 1024) {
             return Err(Error::invalid("reason", "must be at most 1024 bytes"));
@@ -567,7 +662,8 @@ impl Store {
             LicenseStatus::Active => None,
             _ => reason.map(str::to_owned).or(record.reason),
         };
-        self.licenses.insert(record.id.as_bytes(), to_json(&record))?;
+        self.licenses
+            .insert(record.id.as_bytes(), to_json(&record))?;
         self.flush()?;
         Ok(record)
     }
@@ -575,23 +671,32 @@ impl Store {
 
 impl LicenseState for Store {
     fn revocation(&self, license_id: &str) -> Result<Option<String>> {
-        Ok(self.license(license_id)?.and_then(|record| match record.status {
-            LicenseStatus::Active => None,
-            status => Some(match record.reason {
-                Some(reason) => format!("the license is {} ({reason})", status.as_str()),
-                None => format!("the license is {}", status.as_str()),
-            }),
-        }))
+        Ok(self
+            .license(license_id)?
+            .and_then(|record| match record.status {
+                LicenseStatus::Active => None,
+                status => Some(match record.reason {
+                    Some(reason) => format!("the license is {} ({reason})", status.as_str()),
+                    None => format!("the license is {}", status.as_str()),
+                }),
+            }))
     }
 
     fn is_activated(&self, license_id: &str, hwid: &str) -> Result<bool> {
-        Ok(self.activations.contains_key(activation_key(license_id, hwid))?)
+        Ok(self
+            .activations
+            .contains_key(activation_key(license_id, hwid))?)
     }
 }
 
 impl StoredKey {
     fn record(&self) -> KeyRecord {
-        KeyRecord { kid: self.kid.clone(), status: self.status, created: self.created, retired: self.retired }
+        KeyRecord {
+            kid: self.kid.clone(),
+            status: self.status,
+            created: self.created,
+            retired: self.retired,
+        }
     }
 
     fn pair(&self) -> Result<KeyPair> {
@@ -614,7 +719,9 @@ pub(crate) fn activation_key(license_id: &str, hwid: &str) -> Vec<u8> {
 }
 
 fn is_empty_dir(path: &Path) -> bool {
-    std::fs::read_dir(path).map(|mut d| d.next().is_none()).unwrap_or(false)
+    std::fs::read_dir(path)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false)
 }
 
 fn abbreviate(reference: &str) -> String {
@@ -638,7 +745,9 @@ pub(crate) fn be_u64(bytes: &[u8]) -> u64 {
     bytes.try_into().map(u64::from_be_bytes).unwrap_or(0)
 }
 
-pub(crate) fn unwrap_transaction<T>(result: std::result::Result<T, TransactionError<Error>>) -> Result<T> {
+pub(crate) fn unwrap_transaction<T>(
+    result: std::result::Result<T, TransactionError<Error>>,
+) -> Result<T> {
     result.map_err(|err| match err {
         TransactionError::Abort(err) => err,
         TransactionError::Storage(err) => err.into(),

@@ -1,0 +1,61 @@
+//! `keyctl activation …`.
+
+use clap::Subcommand;
+
+use super::{done, emit, Env};
+use crate::control::{Op, Reply};
+use crate::error::{Error, Result};
+use crate::output;
+
+#[derive(Debug, Subcommand)]
+pub enum ActivationCommand {
+    /// List activated machines
+    List {
+        /// Only this license (id or short key)
+        #[arg(long, value_name = "LICENSE")]
+        license: Option<String>,
+    },
+    /// Free a machine's seat
+    Remove {
+        /// License id or short key
+        license: String,
+        /// The machine's hardware id
+        hwid: String,
+    },
+}
+
+pub fn run(env: &Env, command: ActivationCommand) -> Result<i32> {
+    match command {
+        ActivationCommand::List { license } => {
+            let store = env.open_store()?;
+            let id = license
+                .map(|l| store.find_license(&l))
+                .transpose()?
+                .map(|r| r.id);
+            emit(&output::activations(
+                &store.activations(id.as_deref())?,
+                env.json,
+            ))?;
+        }
+        ActivationCommand::Remove { license, hwid } => {
+            let reply = env.apply(Op::RemoveActivation {
+                license: license.clone(),
+                hwid: hwid.clone(),
+            })?;
+            if !matches!(reply, Reply::Removed(true)) {
+                return Err(Error::NotFound {
+                    kind: "activation",
+                    id: format!("{hwid} of license {license}"),
+                });
+            }
+            if env.json {
+                emit(&output::to_json(
+                    &serde_json::json!({"removed": true, "license": license, "hwid": hwid}),
+                ))?;
+            } else {
+                emit(&format!("removed activation {hwid} of license {license}\n"))?;
+            }
+        }
+    }
+    done()
+}

@@ -1,0 +1,221 @@
+//! Store-writing commands as data, so that they run the same way in the CLI and inside a
+//! running `keyctl serve`.
+//!
+//! While `serve` holds the store's lock, the CLI sends an [`Op`] as one JSON line over the
+//! Unix socket `keyctl.sock` in the store directory (mode 0600, in a 0700 directory: only
+//! the same OS user reaches it); the server runs [`execute`] on its open store and answers
+//! with one JSON line: `{"ok": Reply}` or `{"error": {"message", "exit_code", "hint"}}`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::license::{IssueRequest, Issuer};
+use crate::store::{KeyRecord, LicenseRecord, LicenseStatus, Product, Store};
+use crate::time::Timestamp;
+
+/// File name of the control socket inside the store directory.
+pub const SOCKET_NAME: &str = "keyctl.sock";
+/// The longest request or reply line accepted on the socket.
+pub const MAX_LINE: usize = 256 * 1024;
+
+/// A store-writing command.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// `license issue`.
+    IssueLicense { request: IssueRequest },
+    /// `license revoke|suspend|reinstate`.
+    SetLicenseStatus {
+        license: String,
+        status: LicenseStatus,
+        reason: Option<String>,
+    },
+    /// `product add`.
+    AddProduct {
+        id: String,
+        name: String,
+        support_message: Option<String>,
+    },
+    /// `key rotate`.
+    RotateKey { kid: Option<String> },
+    /// `key retire`.
+    RetireKey { kid: String },
+    /// `activation remove`.
+    RemoveActivation { license: String, hwid: String },
+}
+
+impl Op {
+    /// Whether the op changes which keys are trusted (a server reloads them).
+    pub fn changes_keys(&self) -> bool {
+        matches!(self, Op::RotateKey { .. } | Op::RetireKey { .. })
+    }
+}
+
+/// What an [`Op`] produced.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    /// A license (with its secret, for `issue`).
+    License(LicenseRecord),
+    /// A product.
+    Product(Product),
+    /// A key.
+    Key(KeyRecord),
+    /// Whether an activation was removed.
+    Removed(bool),
+}
+
+/// Runs `op` on an open store. Every change is flushed before this returns.
+pub fn execute(store: &Store, op: Op, now: Timestamp) -> Result<Reply> {
+    match op {
+        Op::IssueLicense { request } => issue_license(store, &request, now).map(Reply::License),
+        Op::SetLicenseStatus {
+            license,
+            status,
+            reason,
+        } => store
+            .set_license_status(&license, status, reason.as_deref())
+            .map(Reply::License),
+        Op::AddProduct {
+            id,
+            name,
+            support_message,
+        } => store
+            .add_product(&id, &name, support_message.as_deref(), now)
+            .map(Reply::Product),
+        Op::RotateKey { kid } => store.rotate(kid.as_deref(), now).map(Reply::Key),
+        Op::RetireKey { kid } => store.retire(&kid, now).map(Reply::Key),
+        Op::RemoveActivation { license, hwid } => {
+            let record = store.find_license(&license)?;
+            store
+                .remove_activation(&record.id, &hwid)
+                .map(Reply::Removed)
+        }
+    }
+}
+
+/// Issues one license with the store's active key and records it.
+pub fn issue_license(
+    store: &Store,
+    request: &IssueRequest,
+    now: Timestamp,
+) -> Result<LicenseRecord> {
+    for product in &request.products {
+        if store.product(product)?.is_none_or(|p| &p.id != product) {
+            return Err(Error::NotFound {
+                kind: "product",
+                id: product.clone(),
+            });
+        }
+    }
+    let issuer = Issuer::new(&store.issuer()?, &store.active_key()?);
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let issued = issuer.issue(request, now, millis)?;
+    let record = LicenseRecord::from_issued(&issued);
+    store.insert_license(&record)?;
+    Ok(record)
+}
+
+/// Runs `op` on the store at `path`: directly, or through the running server that holds it.
+pub fn apply(path: &Path, op: Op, now: Timestamp) -> Result<Reply> {
+    match Store::open(path) {
+        Ok(store) => execute(&store, op, now),
+        Err(Error::StoreInUse { path }) => {
+            let socket = path.join(SOCKET_NAME);
+            match UnixStream::connect(&socket) {
+                Ok(stream) => send(stream, &op),
+                Err(_) => Err(Error::StoreInUse { path }),
+            }
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Answer {
+    Ok(Reply),
+    Error {
+        message: String,
+        exit_code: i32,
+        hint: Option<String>,
+    },
+}
+
+fn send(mut stream: UnixStream, op: &Op) -> Result<Reply> {
+    let broken = |e: std::io::Error| Error::Stream {
+        what: "the running keyctl serve",
+        source: e,
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(broken)?;
+    let mut line = serde_json::to_vec(op).expect("ops serialize");
+    line.push(b'\n');
+    stream.write_all(&line).map_err(broken)?;
+    let mut reply = String::new();
+    BufReader::new(stream)
+        .take_line(&mut reply)
+        .map_err(broken)?;
+    match serde_json::from_str::<Answer>(&reply) {
+        Ok(Answer::Ok(reply)) => Ok(reply),
+        Ok(Answer::Error {
+            message,
+            exit_code,
+            hint,
+        }) => Err(Error::Remote {
+            message,
+            exit_code,
+            hint,
+        }),
+        Err(_) => Err(Error::Store(
+            "the running keyctl serve sent an unreadable answer".into(),
+        )),
+    }
+}
+
+/// Answers one control request line: the server side of [`apply`].
+pub fn answer(store: &Store, request: &[u8], now: Timestamp) -> (Vec<u8>, Option<Op>) {
+    let (answer, op) = match serde_json::from_slice::<Op>(request) {
+        Ok(op) => {
+            let answer = match execute(store, op.clone(), now) {
+                Ok(reply) => Answer::Ok(reply),
+                Err(err) => Answer::Error {
+                    message: err.to_string(),
+                    exit_code: err.exit_code(),
+                    hint: err.hint(),
+                },
+            };
+            (answer, Some(op))
+        }
+        Err(_) => (
+            Answer::Error {
+                message: "unreadable control request".into(),
+                exit_code: 2,
+                hint: None,
+            },
+            None,
+        ),
+    };
+    let mut line = serde_json::to_vec(&answer).expect("answers serialize");
+    line.push(b'\n');
+    (line, op)
+}
+
+/// Reads one bounded line.
+trait TakeLine {
+    fn take_line(self, buf: &mut String) -> std::io::Result<()>;
+}
+
+impl<R: BufRead> TakeLine for R {
+    fn take_line(self, buf: &mut String) -> std::io::Result<()> {
+        std::io::Read::take(self, MAX_LINE as u64)
+            .read_line(buf)
+            .map(|_| ())
+    }
+}

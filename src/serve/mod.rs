@@ -1,0 +1,212 @@
+//! `keyctl serve`: license validation and machine activation over HTTP.
+//!
+//! - [`v1`]: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate` (keyctl's API).
+//! - [`compat`]: `POST /api/activate`, `GET /api/check` (the older key servers' contract).
+//! - `GET /.well-known/jwks.json`, `/healthz`, `/metrics`.
+//! - [`socket`]: the Unix control socket through which the CLI writes while we hold the store.
+//!
+//! Handlers extract, call the library, and serialize; [`AppState`] holds what they share.
+
+mod commit;
+mod compat;
+mod replay;
+mod socket;
+mod v1;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sha2::{Digest, Sha256};
+
+pub use commit::GroupCommit;
+pub use replay::{Admission, ReplayCache};
+
+use crate::error::Result;
+use crate::http::{self, Metrics};
+use crate::keys::{self, TrustedKeys};
+use crate::license::{self, Context, LicenseState, Verdict};
+use crate::store::Store;
+use crate::time::Timestamp;
+
+/// How the server behaves.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Allowed clock difference for signed requests, seconds.
+    pub max_skew: i64,
+    /// Tolerance for `exp`/`nbf`, seconds.
+    pub leeway: i64,
+    /// Signed requests remembered against replay.
+    pub replay_capacity: usize,
+    /// Licenses whose signature check is remembered.
+    pub verify_cache_capacity: usize,
+    /// Request bounds.
+    pub limits: http::Limits,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            max_skew: crate::signer::DEFAULT_MAX_SKEW,
+            leeway: 60,
+            replay_capacity: 1_000_000,
+            verify_cache_capacity: 100_000,
+            limits: http::Limits::default(),
+        }
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    /// The open store.
+    pub store: Arc<Store>,
+    keys: RwLock<Arc<TrustedKeys>>,
+    /// SHA-256 of a JWT whose signature verified → the kid it verified with.
+    verified: Mutex<HashMap<[u8; 32], String>>,
+    /// Accepted signed requests.
+    pub replay: ReplayCache,
+    /// Durability for activations.
+    pub commit: GroupCommit,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Settings.
+    pub config: ServeConfig,
+}
+
+impl AppState {
+    /// State over `store`, starting the group-commit thread.
+    pub fn new(store: Store, config: ServeConfig) -> Result<Self> {
+        let store = Arc::new(store);
+        let keys = store.trusted_keys()?;
+        let flusher = Arc::clone(&store);
+        Ok(AppState {
+            commit: GroupCommit::start(move || flusher.sync()),
+            keys: RwLock::new(Arc::new(keys)),
+            verified: Mutex::new(HashMap::new()),
+            replay: ReplayCache::new(config.replay_capacity),
+            metrics: Arc::new(Metrics::default()),
+            store,
+            config,
+        })
+    }
+
+    /// The keys trusted now.
+    pub fn keys(&self) -> Arc<TrustedKeys> {
+        Arc::clone(&self.keys.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Re-reads the trusted keys after a rotation or retirement.
+    pub fn reload_keys(&self) -> Result<()> {
+        let keys = Arc::new(self.store.trusted_keys()?);
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+        Ok(())
+    }
+
+    /// Verifies a license against the store, remembering signatures already checked:
+    /// the Ed25519 check is the expensive part and a license is presented again and again.
+    /// A remembered signature still needs its key to be trusted now.
+    pub fn verify(
+        &self,
+        jwt: &str,
+        product: &str,
+        domain: Option<&str>,
+        machine: Option<&str>,
+        now: Timestamp,
+    ) -> Verdict {
+        let decoded = match license::decode(jwt) {
+            Ok(decoded) => decoded,
+            Err(verdict) => return verdict,
+        };
+        let keys = self.keys();
+        let digest: [u8; 32] = Sha256::digest(jwt.as_bytes()).into();
+        let remembered = self
+            .verified
+            .lock()
+            .map(|cache| cache.get(&digest).is_some_and(|kid| *kid == decoded.kid))
+            .unwrap_or(false);
+        if !(remembered && keys.find(&decoded.kid).is_some()) {
+            if let Err(verdict) = license::check_signature(&decoded, &keys) {
+                return verdict;
+            }
+            if let Ok(mut cache) = self.verified.lock() {
+                if cache.len() >= self.config.verify_cache_capacity {
+                    cache.clear();
+                }
+                cache.insert(digest, decoded.kid.clone());
+            }
+        }
+        let ctx = Context {
+            product,
+            domain,
+            machine,
+            now,
+            leeway: self.config.leeway,
+        };
+        license::check_claims(
+            decoded.claims,
+            &ctx,
+            Some(&*self.store as &dyn LicenseState),
+        )
+    }
+}
+
+/// The server's routes over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limits = state.config.limits;
+    let log = http::RequestLog {
+        timeout: limits.request_timeout,
+        metrics: Some(Arc::clone(&state.metrics)),
+    };
+    Router::new()
+        .route("/v1/validate", post(v1::validate))
+        .route("/v1/activate", post(v1::activate))
+        .route("/v1/deactivate", post(v1::deactivate))
+        .route("/api/activate", post(compat::activate))
+        .route("/api/check", get(compat::check))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route("/metrics", get(metrics))
+        .fallback(http::not_found)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            log,
+            http::log_requests,
+        ))
+}
+
+async fn jwks(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    Json(keys::jwks(state.keys().iter()))
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+/// Serves until `shutdown` completes: HTTP on `listener`, the control socket in the store
+/// directory. On the way out, requests in flight finish and the store is synced.
+pub async fn run(
+    store: Store,
+    listener: tokio::net::TcpListener,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    let limits = config.limits;
+    let state = Arc::new(AppState::new(store, config)?);
+    let control = socket::start(Arc::clone(&state))?;
+    http::serve(listener, router(Arc::clone(&state)), limits, shutdown).await;
+    control.stop();
+    state.store.sync()
+}

@@ -1,0 +1,112 @@
+//! The replay cache: signed requests already accepted within the skew window.
+//!
+//! Entries are 16 bytes of SHA-256 over `(license id, datetime, signature)` and an expiry
+//! (the datetime plus the skew, after which the request is stale anyway). The cache is
+//! bounded: when it is full of unexpired entries, new requests are refused (fail closed)
+//! rather than admitted unchecked.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use crate::time::Timestamp;
+
+/// What the cache says of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// First time seen: now remembered.
+    Fresh,
+    /// Seen before within the window.
+    Replayed,
+    /// The cache is full; the request cannot be checked.
+    Full,
+}
+
+/// A bounded set of recently accepted requests.
+#[derive(Debug)]
+pub struct ReplayCache {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    seen: HashMap<u128, Timestamp>,
+    by_arrival: VecDeque<(u128, Timestamp)>,
+}
+
+impl ReplayCache {
+    /// A cache of at most `capacity` requests.
+    pub fn new(capacity: usize) -> Self {
+        ReplayCache {
+            capacity,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// Admits a request once; `expires` is when it would be stale anyway.
+    pub fn admit(
+        &self,
+        license_id: &str,
+        datetime: &str,
+        signature: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Admission {
+        let mut hash = Sha256::new();
+        for part in [license_id, datetime, signature] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        let digest = hash.finalize();
+        let key = u128::from_le_bytes(digest[..16].try_into().expect("16 bytes"));
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(&(old, old_expires)) = inner.by_arrival.front() {
+            if old_expires >= now {
+                break;
+            }
+            inner.by_arrival.pop_front();
+            if inner.seen.get(&old) == Some(&old_expires) {
+                inner.seen.remove(&old);
+            }
+        }
+        if inner.seen.get(&key).is_some_and(|&e| e >= now) {
+            return Admission::Replayed;
+        }
+        if inner.seen.len() >= self.capacity {
+            return Admission::Full;
+        }
+        inner.seen.insert(key, expires);
+        inner.by_arrival.push_back((key, expires));
+        Admission::Fresh
+    }
+
+    /// Requests remembered now.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|i| i.seen.len()).unwrap_or(0)
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admits_once_expires_and_fails_closed_when_full() {
+        let cache = ReplayCache::new(2);
+        assert_eq!(cache.admit("l", "t1", "s", 100, 0), Admission::Fresh);
+        assert_eq!(cache.admit("l", "t1", "s", 100, 50), Admission::Replayed);
+        assert_eq!(cache.admit("l", "t2", "s", 100, 50), Admission::Fresh);
+        assert_eq!(cache.admit("l", "t3", "s", 100, 50), Admission::Full);
+        // Once the first two expire, there is room again and the old request is forgotten
+        // (it would be stale by then anyway).
+        assert_eq!(cache.admit("l", "t3", "s", 300, 101), Admission::Fresh);
+        assert_eq!(cache.len(), 1);
+    }
+}

@@ -1,0 +1,304 @@
+//! keyctl's own API: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{Admission, AppState};
+use crate::error::Error;
+use crate::http::{error_response, LoggedLicense};
+use crate::license::{Claims, Outcome, Verdict};
+use crate::signer::{self, Scheme, SignedRequest};
+use crate::store::{Activated, LicenseRecord, Machine};
+use crate::time::{self, rfc3339};
+
+/// The HTTP status of a failed verification.
+fn status_of(outcome: Outcome) -> StatusCode {
+    match outcome {
+        Outcome::Valid => StatusCode::OK,
+        Outcome::Malformed => StatusCode::BAD_REQUEST,
+        Outcome::BadSignature | Outcome::BadRequestSignature | Outcome::StaleRequest => {
+            StatusCode::UNAUTHORIZED
+        }
+        Outcome::ReplayedRequest => StatusCode::CONFLICT,
+        Outcome::Expired | Outcome::NotYetValid | Outcome::ScopeMismatch | Outcome::Revoked => {
+            StatusCode::FORBIDDEN
+        }
+        Outcome::Error => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// `{"valid": false, "code", "error"}` with the outcome's status.
+fn failure(verdict: &Verdict) -> Response {
+    let body = json!({ "valid": false, "code": verdict.outcome.code(), "error": verdict.reason });
+    (status_of(verdict.outcome), Json(body)).into_response()
+}
+
+fn with_license(mut response: Response, license_id: &str) -> Response {
+    response
+        .extensions_mut()
+        .insert(LoggedLicense(license_id.to_owned()));
+    response
+}
+
+/// Parses a JSON body, or answers 400 `malformed`.
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|err| {
+        let reason = err.to_string();
+        let reason = reason.split(" at line ").next().unwrap_or_default();
+        error_response(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("the body is not the expected JSON ({reason})"),
+        )
+    })
+}
+
+fn store_failure(err: &Error) -> Response {
+    tracing::error!("store: {err}");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "error",
+        "the store failed; see the server log",
+    )
+}
+
+fn seats(state: &AppState, claims: &Claims) -> Value {
+    let used = state.store.seats_used(&claims.jti).unwrap_or(0);
+    json!({ "used": used, "allowed": claims.max_activations.filter(|n| *n > 0).unwrap_or(-1) })
+}
+
+#[derive(Deserialize)]
+pub(super) struct ValidateBody {
+    license: String,
+    datetime: String,
+    signature: String,
+    product: String,
+    domain: Option<String>,
+    hwid: Option<String>,
+}
+
+/// `POST /v1/validate`: request signature, skew, replay, then the license itself.
+pub(super) async fn validate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let body: ValidateBody = match parse_body(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let now = time::now();
+    let license = signer::trim_license(&body.license);
+    let request = SignedRequest {
+        scheme: Scheme::Keyctl1,
+        license,
+        datetime: &body.datetime,
+        signature: &body.signature,
+    };
+    let license_id = signer::license_id(license);
+    let checked = signer::verify_request(&request, now, state.config.max_skew, |id| {
+        let record = state.store.license(id?).ok().flatten()?;
+        Some(record.secret)
+    });
+    if let Err(verdict) = checked {
+        return failure(&verdict);
+    }
+    let license_id = license_id.unwrap_or_default();
+    let expires = signer::parse_datetime(&body.datetime).unwrap_or(now) + state.config.max_skew;
+    match state
+        .replay
+        .admit(&license_id, &body.datetime, &body.signature, expires, now)
+    {
+        Admission::Fresh => {}
+        Admission::Replayed => {
+            let verdict = Verdict::fail(
+                Outcome::ReplayedRequest,
+                "this signed request was already used",
+            );
+            return with_license(failure(&verdict), &license_id);
+        }
+        Admission::Full => {
+            let response = error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many signed requests to check for replay; retry shortly",
+            );
+            return with_license(response, &license_id);
+        }
+    }
+    let verdict = state.verify(
+        license,
+        &body.product,
+        body.domain.as_deref(),
+        body.hwid.as_deref(),
+        now,
+    );
+    let response = match &verdict.claims {
+        Some(claims) if verdict.is_valid() => Json(json!({
+            "valid": true,
+            "code": "valid",
+            "license_id": claims.jti,
+            "licensee": claims.sub,
+            "products": claims.products,
+            "features": claims.features,
+            "expires": claims.exp.map(rfc3339),
+            "activations": seats(&state, claims),
+        }))
+        .into_response(),
+        _ => failure(&verdict),
+    };
+    with_license(response, &license_id)
+}
+
+#[derive(Deserialize)]
+pub(super) struct MachineBody {
+    license: Option<String>,
+    key: Option<String>,
+    product: String,
+    hwid: String,
+    machine: Option<String>,
+    user: Option<String>,
+    domain: Option<String>,
+}
+
+impl MachineBody {
+    /// The license named by `license` (JWT) or `key` (short key), verified for `product`.
+    fn resolve(&self, state: &AppState) -> Result<(LicenseRecord, Claims), Response> {
+        let reference = self
+            .license
+            .as_deref()
+            .or(self.key.as_deref())
+            .ok_or_else(|| {
+                error_response(
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    "the body needs `license` (JWT) or `key` (short key)",
+                )
+            })?;
+        let record = match state.store.find_license(reference) {
+            Ok(record) => record,
+            Err(Error::NotFound { .. }) => {
+                return Err(error_response(
+                    StatusCode::NOT_FOUND,
+                    "unknown_license",
+                    "no such license",
+                ))
+            }
+            Err(err) => return Err(store_failure(&err)),
+        };
+        let verdict = state.verify(
+            &record.jwt,
+            &self.product,
+            self.domain.as_deref(),
+            None,
+            time::now(),
+        );
+        match verdict.claims {
+            Some(claims) if verdict.outcome == Outcome::Valid => Ok((record, claims)),
+            _ => Err(with_license(failure(&verdict), &record.id)),
+        }
+    }
+}
+
+/// `POST /v1/activate`: takes a seat for `hwid`, idempotently; 409 when the license is full.
+pub(super) async fn activate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let body: MachineBody = match parse_body(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let (record, claims) = match body.resolve(&state) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let machine = Machine {
+        hwid: &body.hwid,
+        machine: body.machine.as_deref(),
+        user: body.user.as_deref(),
+    };
+    let response = match take_seat(&state, &claims, machine).await {
+        Ok(Activated::Granted { new, used }) => Json(json!({
+            "activated": true,
+            "new": new,
+            "license_id": claims.jti,
+            "hwid": body.hwid,
+            "activations": { "used": used, "allowed": claims.max_activations.filter(|n| *n > 0).unwrap_or(-1) },
+        }))
+        .into_response(),
+        Ok(Activated::NoSeatsLeft { used }) => error_response(
+            StatusCode::CONFLICT,
+            "no_activations_left",
+            format!("all {used} activations of the license are in use"),
+        ),
+        Err(response) => response,
+    };
+    with_license(response, &record.id)
+}
+
+/// Takes a seat and waits until it is durable; counts the result.
+pub(super) async fn take_seat(
+    state: &AppState,
+    claims: &Claims,
+    machine: Machine<'_>,
+) -> Result<Activated, Response> {
+    let result = state
+        .store
+        .activate(&claims.jti, machine, claims.seat_limit(), time::now());
+    match result {
+        Ok(activated @ Activated::Granted { new, .. }) => {
+            if new {
+                state.commit.durable().await;
+                state
+                    .metrics
+                    .activations_granted
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(activated)
+        }
+        Ok(refused @ Activated::NoSeatsLeft { .. }) => {
+            state
+                .metrics
+                .activations_refused
+                .fetch_add(1, Ordering::Relaxed);
+            Ok(refused)
+        }
+        Err(Error::InvalidInput { what, reason }) => Err(error_response(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("{what}: {reason}"),
+        )),
+        Err(err) => Err(store_failure(&err)),
+    }
+}
+
+/// `POST /v1/deactivate`: frees the seat of `hwid`.
+pub(super) async fn deactivate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let body: MachineBody = match parse_body(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let (record, claims) = match body.resolve(&state) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let response = match state.store.deactivate(&claims.jti, &body.hwid) {
+        Ok((removed, used)) => {
+            if removed {
+                state.commit.durable().await;
+            }
+            Json(json!({
+                "deactivated": removed,
+                "license_id": claims.jti,
+                "hwid": body.hwid,
+                "activations": { "used": used, "allowed": claims.max_activations.filter(|n| *n > 0).unwrap_or(-1) },
+            }))
+            .into_response()
+        }
+        Err(err) => store_failure(&err),
+    };
+    with_license(response, &record.id)
+}
