@@ -1,14 +1,22 @@
 //! `keyctl serve`.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Args;
 
 use super::sign::announce;
 use super::Env;
 use crate::error::Result;
+use crate::http;
 use crate::serve::{self, ServeConfig};
 use crate::time::parse_duration;
+
+fn seconds(text: &str, what: &str) -> Result<Duration> {
+    Ok(Duration::from_secs(
+        parse_duration(text, what)?.max(1) as u64
+    ))
+}
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -24,6 +32,12 @@ pub struct ServeArgs {
     /// Signed requests remembered against replay (about 60 bytes each)
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     replay_capacity: usize,
+    /// A client must send its request head within this time
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    header_timeout: String,
+    /// A request (body included) must be handled within this time
+    #[arg(long, value_name = "DURATION", default_value = "15s")]
+    request_timeout: String,
 }
 
 pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
@@ -31,14 +45,19 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
         max_skew: parse_duration(&args.max_skew, "--max-skew")?,
         leeway: parse_duration(&args.leeway, "--leeway")?,
         replay_capacity: args.replay_capacity,
+        limits: http::Limits {
+            header_read_timeout: seconds(&args.header_timeout, "--header-timeout")?,
+            request_timeout: seconds(&args.request_timeout, "--request-timeout")?,
+            ..http::Limits::default()
+        },
         ..ServeConfig::default()
     };
     let store = env.open_store()?;
-    crate::http::init_logging();
-    crate::http::block_on(async move {
-        let listener = crate::http::bind(args.listen).await?;
+    http::init_logging();
+    http::block_on(async move {
+        let listener = http::bind(args.listen).await?;
         announce("serve", &listener);
-        serve::run(store, listener, config, crate::http::shutdown_signal()).await?;
+        serve::run(store, listener, config, http::shutdown_signal()).await?;
         Ok(0)
     })
 }

@@ -186,11 +186,16 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
     };
     let max_skew = parse_duration(&args.max_skew, "--max-skew")?;
     let explicit_secrets = args.secret.load()?;
-    // The store serves for the secret when none is given, and for keys when it was named.
-    let store = if explicit_secrets.is_none() || (env.store.is_some() && !args.keys.given()) {
-        Some(env.open_store()?)
-    } else {
-        None
+    // The store serves for the secret when none is given, and for trusted keys when none
+    // are given and it exists; without keys only the request is checked (and the output says so).
+    let store = match (&explicit_secrets, args.keys.given()) {
+        (None, _) => Some(env.open_store()?),
+        (Some(_), true) => None,
+        (Some(_), false) => match env.open_store() {
+            Ok(store) => Some(store),
+            Err(Error::StoreMissing { .. }) => None,
+            Err(err) => return Err(err),
+        },
     };
     let keys = match (&store, args.keys.given()) {
         (_, true) => Some(args.keys.load()?),
