@@ -33,9 +33,9 @@ pub fn read_text(path: &Path, limit: usize) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| Error::invalid(what, "is not UTF-8 text"))
 }
 
-/// Writes `contents` to a new file. Secret files are created with mode `0600`; an existing
-/// file is replaced only with `force` (and then keeps no wider permissions than `0600`).
-pub fn write_file(path: &Path, contents: &[u8], secret: bool, force: bool) -> Result<()> {
+/// Creates a file for writing. Secret files get mode `0600`; an existing file is replaced
+/// only with `force` (and a replaced secret file is narrowed to `0600` too).
+pub fn create_file(path: &Path, secret: bool, force: bool) -> Result<std::fs::File> {
     let mode = if secret { 0o600 } else { 0o644 };
     let mut options = OpenOptions::new();
     options.write(true).mode(mode);
@@ -44,7 +44,7 @@ pub fn write_file(path: &Path, contents: &[u8], secret: bool, force: bool) -> Re
     } else {
         options.create_new(true);
     }
-    let mut file = options.open(path).map_err(|e| match e.kind() {
+    let file = options.open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => Error::Conflict(format!(
             "{} already exists; use --force to overwrite it",
             path.display()
@@ -56,6 +56,12 @@ pub fn write_file(path: &Path, contents: &[u8], secret: bool, force: bool) -> Re
         file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .map_err(|e| Error::io(path, e))?;
     }
+    Ok(file)
+}
+
+/// Writes `contents` to a new file (see [`create_file`]) and syncs it.
+pub fn write_file(path: &Path, contents: &[u8], secret: bool, force: bool) -> Result<()> {
+    let mut file = create_file(path, secret, force)?;
     file.write_all(contents)
         .and_then(|()| file.sync_all())
         .map_err(|e| Error::io(path, e))

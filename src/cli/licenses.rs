@@ -45,10 +45,10 @@ pub enum LicenseCommand {
 #[derive(Debug, Args)]
 pub struct IssueArgs {
     /// A product the license covers (repeatable)
-    #[arg(long = "product", value_name = "ID", required = true)]
+    #[arg(long = "product", value_name = "ID", required_unless_present = "batch")]
     products: Vec<String>,
     /// Customer name, e-mail or id
-    #[arg(long)]
+    #[arg(long, required_unless_present = "batch", default_value = "")]
     licensee: String,
     /// Expiry: a duration (365d), a date (2027-12-31, end of day UTC) or RFC 3339 [default: never]
     #[arg(long, value_name = "WHEN")]
@@ -68,6 +68,8 @@ pub struct IssueArgs {
     /// Vendor data, a JSON object
     #[arg(long, value_name = "JSON")]
     meta: Option<String>,
+    #[command(flatten)]
+    batch: super::batch::BatchIssueArgs,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +96,9 @@ pub struct ShowArgs {
 
 pub fn run(env: &Env, command: LicenseCommand) -> Result<i32> {
     match command {
+        LicenseCommand::Issue(args) if args.batch.batch.is_some() => {
+            return super::batch::issue(env, &args.batch)
+        }
         LicenseCommand::Issue(args) => {
             let request = args.to_request(env.now)?;
             let record = license_reply(env.apply(Op::IssueLicense { request })?);

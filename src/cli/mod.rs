@@ -2,6 +2,7 @@
 //! [`crate::output`]. Nothing here decides policy; it parses, calls and prints.
 
 mod activations;
+mod batch;
 mod keys;
 mod licenses;
 mod meta;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{emit, read_license_input, Env};
+use crate::batch::verify::Defaults;
 use crate::error::{Error, Result};
 use crate::keys::{PublicKey, TrustedKeys};
 use crate::license::{self, Context, LicenseState, Outcome, Verdict};
@@ -76,14 +77,17 @@ pub struct VerifyArgs {
     license: Option<String>,
     #[command(flatten)]
     keys: KeySourceArgs,
-    /// The product that is checking
-    #[arg(long, value_name = "ID")]
-    product: String,
+    /// The product that is checking (with --batch: for lines that name none)
+    #[arg(long, value_name = "ID", required_unless_present = "batch")]
+    product: Option<String>,
     #[command(flatten)]
     context: ContextArgs,
     /// A machine id that must be activated (needs the store)
-    #[arg(long, value_name = "HWID")]
+    #[arg(long, value_name = "HWID", conflicts_with = "batch")]
     machine: Option<String>,
+    /// Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line
+    #[arg(long, value_name = "FILE|-", conflicts_with = "license")]
+    batch: Option<String>,
     /// Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
@@ -107,13 +111,22 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
         let store = env.open_store()?;
         (store.trusted_keys()?, Some(store))
     };
+    if let Some(batch) = &args.batch {
+        let defaults = Defaults {
+            product: args.product.clone(),
+            domain: args.context.domain.clone(),
+            now,
+            leeway: parse_duration(&args.context.leeway, "--leeway")?,
+        };
+        return super::batch::verify(batch, &keys, &defaults, store.as_ref());
+    }
     let input = read_license_input(args.license.as_deref())?;
     let verdict = match std::str::from_utf8(&input) {
         Ok(token) => {
             let checker = LicenseCheck {
                 keys: &keys,
                 store: store.as_ref(),
-                product: &args.product,
+                product: args.product.as_deref().unwrap_or_default(),
                 context: &args.context,
             };
             checker.verify(token.trim(), args.machine.as_deref(), now)?

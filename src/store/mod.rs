@@ -571,6 +571,12 @@ impl Store {
     /// Stores many licenses, each atomically with its short key, in one transaction,
     /// then flushes once.
     pub fn insert_licenses(&self, records: &[LicenseRecord]) -> Result<()> {
+        self.insert_licenses_unflushed(records)?;
+        self.flush()
+    }
+
+    /// [`Store::insert_licenses`] without the flush: for batches that flush once at the end.
+    pub fn insert_licenses_unflushed(&self, records: &[LicenseRecord]) -> Result<()> {
         let result = (&self.licenses, &self.short_keys).transaction(|(licenses, short_keys)| {
             for record in records {
                 if short_keys.get(record.short_key.as_bytes())?.is_some()
@@ -585,8 +591,7 @@ impl Store {
             }
             Ok(())
         });
-        unwrap_transaction(result)?;
-        self.flush()
+        unwrap_transaction(result)
     }
 
     /// The license with this id.

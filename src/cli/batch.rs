@@ -1,0 +1,234 @@
+//! `license issue --batch` and `verify --batch`: files, stdin, progress and the summary.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Args;
+
+use super::Env;
+use crate::batch::issue::{check_all, issue_all, LicenseWriter, OutputFormat};
+use crate::batch::rows::{read_rows, InputFormat};
+use crate::batch::verify::{verify_all, Defaults};
+use crate::batch::{self, Progress};
+use crate::error::{Error, Result};
+use crate::keys::TrustedKeys;
+use crate::license::LicenseState;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct BatchIssueArgs {
+    /// Issue one license per row of FILE (CSV with a header row, or JSON Lines); `-` is stdin
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = ["products", "expires", "not_before", "activations", "domains", "features", "meta"])]
+    pub batch: Option<String>,
+    /// Input format [default: csv for *.csv, else jsonl]
+    #[arg(long, value_enum, requires = "batch")]
+    input_format: Option<InputFormat>,
+    /// Issue the valid rows and write the invalid ones, with reasons, to --rejects
+    #[arg(long, requires_all = ["batch", "rejects"])]
+    skip_invalid: bool,
+    /// Where --skip-invalid writes refused rows (JSON Lines)
+    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
+    rejects: Option<PathBuf>,
+    /// Write the issued licenses (with their secrets) to FILE, created 0600 [default: stdout]
+    #[arg(long, value_name = "FILE", requires = "batch")]
+    out: Option<PathBuf>,
+    /// Output format [default: csv for *.csv, else jsonl]
+    #[arg(long, value_enum, requires = "batch")]
+    output_format: Option<OutputFormat>,
+    /// Overwrite --out and --rejects if they exist
+    #[arg(long, requires = "batch")]
+    force: bool,
+}
+
+/// A progress bar on stderr when it is a terminal; nothing otherwise.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new(what: &str) -> Bar {
+        if !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        let style = indicatif::ProgressStyle::with_template(&format!(
+            "{what} {{bar:40}} {{pos}}/{{len}} {{per_sec}} eta {{eta}}"
+        ))
+        .expect("valid template");
+        bar.set_style(style);
+        Bar(Some(bar))
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total);
+        }
+    }
+
+    fn advance(&self, rows: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(rows);
+        }
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The input as a file that can be read twice: stdin is spooled to a private temporary file.
+fn reread_input(source: &str) -> Result<(PathBuf, Option<tempfile::TempPath>)> {
+    if source != "-" {
+        return Ok((PathBuf::from(source), None));
+    }
+    let mut spool = tempfile::NamedTempFile::new().map_err(|e| Error::io("temporary file", e))?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut spool).map_err(|source| Error::Stream {
+        what: "standard input",
+        source,
+    })?;
+    let path = spool.into_temp_path();
+    Ok((path.to_path_buf(), Some(path)))
+}
+
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| Error::io(path, e))
+}
+
+fn output_format_for(path: Option<&Path>) -> OutputFormat {
+    match path.and_then(Path::extension).and_then(|e| e.to_str()) {
+        Some(ext) if ext.eq_ignore_ascii_case("csv") => OutputFormat::Csv,
+        _ => OutputFormat::Jsonl,
+    }
+}
+
+pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
+    let source = args.batch.as_deref().expect("--batch given");
+    let started = Instant::now();
+    let store = env.open_store()?;
+    let (path, _spool) = reread_input(source)?;
+    let format = args
+        .input_format
+        .unwrap_or_else(|| InputFormat::from_path(source));
+    let products: HashSet<String> = store.products()?.into_iter().map(|p| p.id).collect();
+
+    // Pass one: every row is checked before anything is signed.
+    let mut rejects = match &args.rejects {
+        Some(file) => Some(BufWriter::new(create(file, false, args.force)?)),
+        None => None,
+    };
+    let checked = check_all(
+        read_rows(open(&path)?, format, env.now)?,
+        &products,
+        rejects.as_mut().map(|w| w as &mut dyn Write),
+    )?;
+    if let Some(mut rejects) = rejects {
+        rejects.flush().map_err(|e| Error::io("reject file", e))?;
+    }
+
+    // Pass two: sign, store, write out.
+    let bar = Bar::new("issuing");
+    bar.start(checked.valid);
+    let out_format = args
+        .output_format
+        .unwrap_or_else(|| output_format_for(args.out.as_deref()));
+    let issued = match &args.out {
+        Some(out) => {
+            // Written to a private temporary file beside --out and renamed only once the
+            // store is flushed: a crashed batch leaves no output claiming licenses it lost.
+            let dir = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+            temp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::io(temp.path(), e))?;
+            let mut writer = LicenseWriter::new(BufWriter::new(temp), out_format);
+            let rows = read_rows(open(&path)?, format, env.now)?;
+            let issued = issue_all(&store, rows, &mut writer, env.now, batch::threads(), &bar)?;
+            let temp = writer
+                .finish()
+                .map_err(|e| Error::io(out, e))?
+                .into_inner()
+                .map_err(|e| Error::io(out, e.into_error()))?;
+            temp.as_file().sync_all().map_err(|e| Error::io(out, e))?;
+            let persisted = if args.force {
+                temp.persist(out).map(|_| ())
+            } else {
+                temp.persist_noclobber(out).map(|_| ())
+            };
+            persisted.map_err(|e| match e.error.kind() {
+                std::io::ErrorKind::AlreadyExists => Error::Conflict(format!(
+                    "{} already exists; use --force to overwrite it",
+                    out.display()
+                )),
+                _ => Error::io(out, e.error),
+            })?;
+            issued
+        }
+        None => {
+            let mut writer =
+                LicenseWriter::new(BufWriter::new(std::io::stdout().lock()), out_format);
+            let rows = read_rows(open(&path)?, format, env.now)?;
+            let issued = issue_all(&store, rows, &mut writer, env.now, batch::threads(), &bar)?;
+            writer.finish().map_err(|source| Error::Stream {
+                what: "stdout",
+                source,
+            })?;
+            issued
+        }
+    };
+    drop(bar);
+    let seconds = started.elapsed().as_secs_f64();
+    let rejected = match (&args.rejects, checked.rejected) {
+        (Some(file), n) if n > 0 => format!(
+            "; {n} {} rejected (see {})",
+            if n == 1 { "row" } else { "rows" },
+            file.display()
+        ),
+        _ => String::new(),
+    };
+    eprintln!(
+        "keyctl: issued {issued} licenses in {seconds:.2} s ({:.0}/s){rejected}",
+        issued as f64 / seconds.max(1e-9)
+    );
+    Ok(0)
+}
+
+fn create(path: &Path, secret: bool, force: bool) -> Result<File> {
+    crate::files::create_file(path, secret, force)
+}
+
+pub fn verify(
+    source: &str,
+    keys: &TrustedKeys,
+    defaults: &Defaults,
+    store: Option<&Store>,
+) -> Result<i32> {
+    let input: Box<dyn std::io::Read> = match source {
+        "-" => Box::new(std::io::stdin().lock()),
+        path => Box::new(open(Path::new(path))?),
+    };
+    let bar = Bar::new("verifying");
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let state = store.map(|s| s as &(dyn LicenseState + Sync));
+    let summary = verify_all(
+        input,
+        keys,
+        defaults,
+        state,
+        &mut out,
+        batch::threads(),
+        &bar,
+    )?;
+    drop(bar);
+    Ok(summary.exit_code())
+}
