@@ -1,12 +1,12 @@
-//! Store-writing commands as data, so that they run the same way in the CLI and inside a
-//! running `keyctl serve`.
+//! Store commands as data, so that they run the same way in the CLI and inside a running
+//! `keyctl serve`.
 //!
 //! While `serve` holds the store's lock, the CLI sends an [`Op`] as one JSON line over the
 //! Unix socket `keyctl.sock` in the store directory (mode 0600, in a 0700 directory: only
 //! the same OS user reaches it); the server runs [`execute`] on its open store and answers
 //! with one JSON line: `{"ok": Reply}` or `{"error": {"message", "exit_code", "hint"}}`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
@@ -15,15 +15,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::license::{IssueRequest, Issuer};
-use crate::store::{KeyRecord, LicenseRecord, LicenseStatus, Product, Store};
+use crate::store::{
+    Activation, KeyRecord, LicenseFilter, LicenseRecord, LicenseStatus, Product, Store,
+};
 use crate::time::Timestamp;
 
 /// File name of the control socket inside the store directory.
 pub const SOCKET_NAME: &str = "keyctl.sock";
-/// The longest request or reply line accepted on the socket.
+/// The longest request line the server accepts.
 pub const MAX_LINE: usize = 256 * 1024;
+/// The longest reply the CLI accepts (a listing of many licenses).
+const MAX_REPLY: u64 = 1024 * 1024 * 1024;
 
-/// A store-writing command.
+/// A store command that may need to run inside a server holding the store.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
@@ -47,6 +51,21 @@ pub enum Op {
     RetireKey { kid: String },
     /// `activation remove`.
     RemoveActivation { license: String, hwid: String },
+    /// `license list`.
+    ListLicenses {
+        product: Option<String>,
+        status: Option<LicenseStatus>,
+    },
+    /// `license show`.
+    ShowLicense { license: String },
+    /// `product list`.
+    ListProducts,
+    /// `product show`.
+    ShowProduct { id: String },
+    /// `key list`.
+    ListKeys,
+    /// `activation list`.
+    ListActivations { license: Option<String> },
 }
 
 impl Op {
@@ -68,6 +87,14 @@ pub enum Reply {
     Key(KeyRecord),
     /// Whether an activation was removed.
     Removed(bool),
+    /// Licenses.
+    Licenses(Vec<LicenseRecord>),
+    /// Products.
+    Products(Vec<Product>),
+    /// Keys.
+    Keys(Vec<KeyRecord>),
+    /// Activations.
+    Activations(Vec<Activation>),
 }
 
 /// Runs `op` on an open store. Every change is flushed before this returns.
@@ -95,6 +122,26 @@ pub fn execute(store: &Store, op: Op, now: Timestamp) -> Result<Reply> {
             store
                 .remove_activation(&record.id, &hwid)
                 .map(Reply::Removed)
+        }
+        Op::ListLicenses { product, status } => store
+            .licenses(&LicenseFilter { product, status })
+            .map(Reply::Licenses),
+        Op::ShowLicense { license } => store.find_license(&license).map(Reply::License),
+        Op::ListProducts => store.products().map(Reply::Products),
+        Op::ShowProduct { id } => match store.product(&id)? {
+            Some(product) => Ok(Reply::Product(product)),
+            None => Err(Error::NotFound {
+                kind: "product",
+                id,
+            }),
+        },
+        Op::ListKeys => store.keys().map(Reply::Keys),
+        Op::ListActivations { license } => {
+            let id = license
+                .map(|l| store.find_license(&l))
+                .transpose()?
+                .map(|r| r.id);
+            store.activations(id.as_deref()).map(Reply::Activations)
         }
     }
 }
@@ -159,8 +206,8 @@ fn send(mut stream: UnixStream, op: &Op) -> Result<Reply> {
     line.push(b'\n');
     stream.write_all(&line).map_err(broken)?;
     let mut reply = String::new();
-    BufReader::new(stream)
-        .take_line(&mut reply)
+    BufReader::new(stream.take(MAX_REPLY))
+        .read_line(&mut reply)
         .map_err(broken)?;
     match serde_json::from_str::<Answer>(&reply) {
         Ok(Answer::Ok(reply)) => Ok(reply),
@@ -205,17 +252,4 @@ pub fn answer(store: &Store, request: &[u8], now: Timestamp) -> (Vec<u8>, Option
     let mut line = serde_json::to_vec(&answer).expect("answers serialize");
     line.push(b'\n');
     (line, op)
-}
-
-/// Reads one bounded line.
-trait TakeLine {
-    fn take_line(self, buf: &mut String) -> std::io::Result<()>;
-}
-
-impl<R: BufRead> TakeLine for R {
-    fn take_line(self, buf: &mut String) -> std::io::Result<()> {
-        std::io::Read::take(self, MAX_LINE as u64)
-            .read_line(buf)
-            .map(|_| ())
-    }
 }

@@ -29,7 +29,7 @@ pub enum Error {
     NotAStore { path: PathBuf },
 
     /// Another process holds the store's lock.
-    #[error("store {} is in use by another process (sled holds an exclusive lock)", path.display())]
+    #[error("store {} is in use by another keyctl process", path.display())]
     StoreInUse { path: PathBuf },
 
     /// The store was written by a newer (or unknown) keyctl.

@@ -27,15 +27,10 @@ pub enum ActivationCommand {
 pub fn run(env: &Env, command: ActivationCommand) -> Result<i32> {
     match command {
         ActivationCommand::List { license } => {
-            let store = env.open_store()?;
-            let id = license
-                .map(|l| store.find_license(&l))
-                .transpose()?
-                .map(|r| r.id);
-            emit(&output::activations(
-                &store.activations(id.as_deref())?,
-                env.json,
-            ))?;
+            let Reply::Activations(list) = env.apply(Op::ListActivations { license })? else {
+                unreachable!("an activation list")
+            };
+            emit(&output::activations(&list, env.json))?;
         }
         ActivationCommand::Remove { license, hwid } => {
             let reply = env.apply(Op::RemoveActivation {

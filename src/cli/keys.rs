@@ -124,7 +124,12 @@ pub fn run(env: &Env, command: KeyCommand) -> Result<i32> {
                 env.json,
             ))?;
         }
-        KeyCommand::List => emit(&output::keys(&env.open_store()?.keys()?, env.json))?,
+        KeyCommand::List => {
+            let Reply::Keys(keys) = env.apply(Op::ListKeys)? else {
+                unreachable!("a key list")
+            };
+            emit(&output::keys(&keys, env.json))?;
+        }
         KeyCommand::Import { file } => {
             let pem = zeroize::Zeroizing::new(files::read_text(&file, MAX_KEY_FILE)?);
             let pair = KeyPair::from_pkcs8_pem(&pem, &file.display().to_string())?;

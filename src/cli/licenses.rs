@@ -8,7 +8,7 @@ use crate::control::{Op, Reply};
 use crate::error::{Error, Result};
 use crate::license::IssueRequest;
 use crate::output;
-use crate::store::{LicenseFilter, LicenseRecord, LicenseStatus};
+use crate::store::{LicenseRecord, LicenseStatus};
 use crate::time::{parse_instant, DayEdge, Timestamp};
 
 #[derive(Debug, Subcommand)]
@@ -105,17 +105,19 @@ pub fn run(env: &Env, command: LicenseCommand) -> Result<i32> {
             emit(&output::license(&record, true, env.json))?;
         }
         LicenseCommand::List(args) => {
-            let filter = LicenseFilter {
+            let op = Op::ListLicenses {
                 product: args.product,
                 status: args.status.as_deref().map(parse_status),
             };
-            emit(&output::licenses(
-                &env.open_store()?.licenses(&filter)?,
-                env.json,
-            ))?;
+            let Reply::Licenses(list) = env.apply(op)? else {
+                unreachable!("a license list")
+            };
+            emit(&output::licenses(&list, env.json))?;
         }
         LicenseCommand::Show(args) => {
-            let record = env.open_store()?.find_license(&args.license)?;
+            let record = license_reply(env.apply(Op::ShowLicense {
+                license: args.license,
+            })?);
             let text = if args.jwt {
                 format!("{}\n", record.jwt)
             } else if args.secret {

@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 
 use super::{done, emit, Env};
 use crate::control::{Op, Reply};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output;
 
 #[derive(Debug, Subcommand)]
@@ -45,12 +45,16 @@ pub fn run(env: &Env, command: ProductCommand) -> Result<i32> {
             };
             emit(&output::product(&product, env.json))?;
         }
-        ProductCommand::List => emit(&output::products(&env.open_store()?.products()?, env.json))?,
+        ProductCommand::List => {
+            let Reply::Products(list) = env.apply(Op::ListProducts)? else {
+                unreachable!("a product list")
+            };
+            emit(&output::products(&list, env.json))?;
+        }
         ProductCommand::Show { id } => {
-            let product = env.open_store()?.product(&id)?.ok_or(Error::NotFound {
-                kind: "product",
-                id,
-            })?;
+            let Reply::Product(product) = env.apply(Op::ShowProduct { id })? else {
+                unreachable!("a product")
+            };
             emit(&output::product(&product, env.json))?;
         }
     }

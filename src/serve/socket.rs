@@ -80,5 +80,11 @@ fn op_name(op: &control::Op) -> &'static str {
         control::Op::RotateKey { .. } => "rotate key",
         control::Op::RetireKey { .. } => "retire key",
         control::Op::RemoveActivation { .. } => "remove activation",
+        control::Op::ListLicenses { .. }
+        | control::Op::ShowLicense { .. }
+        | control::Op::ListProducts
+        | control::Op::ShowProduct { .. }
+        | control::Op::ListKeys
+        | control::Op::ListActivations { .. } => "read",
     }
 }
