@@ -64,6 +64,18 @@ impl Args {
         Ok(Args(args))
     }
 
+    /// Collects the arguments and requires all of `order`.
+    fn required(
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &Bytes,
+        order: &[&str],
+    ) -> Result<Self, Response> {
+        let args = Args::collect(uri, headers, body)?;
+        args.require(order)?;
+        Ok(args)
+    }
+
     /// The first of `order` that is missing (or empty), as the old server's 400.
     fn require(&self, order: &[&str]) -> Result<(), Response> {
         match order.iter().find(|name| self.get(name).is_none()) {
@@ -149,13 +161,10 @@ pub(super) async fn activate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let args = match Args::collect(&uri, &headers, &body) {
+    let args = match Args::required(&uri, &headers, &body, &ACTIVATE_ARGS) {
         Ok(args) => args,
         Err(response) => return response,
     };
-    if let Err(response) = args.require(&ACTIVATE_ARGS) {
-        return response;
-    }
     const INVALID: &str = "invalid activation token";
     let product = match state.store.product(args.arg("app_id")) {
         Ok(Some(product)) => product,
@@ -202,13 +211,10 @@ pub(super) async fn check(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let args = match Args::collect(&uri, &headers, &body) {
+    let args = match Args::required(&uri, &headers, &body, &CHECK_ARGS) {
         Ok(args) => args,
         Err(response) => return response,
     };
-    if let Err(response) = args.require(&CHECK_ARGS) {
-        return response;
-    }
     let invalid = || {
         (
             StatusCode::NOT_FOUND,

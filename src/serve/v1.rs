@@ -71,9 +71,14 @@ fn store_failure(err: &Error) -> Response {
     )
 }
 
+/// `{"used", "allowed"}`, with -1 for unlimited.
+fn seats_json(used: u64, claims: &Claims) -> Value {
+    json!({ "used": used, "allowed": claims.max_activations.filter(|n| *n > 0).unwrap_or(-1) })
+}
+
 fn seats(state: &AppState, claims: &Claims) -> Value {
     let used = state.store.seats_used(&claims.jti).unwrap_or(0);
-    json!({ "used": used, "allowed": claims.max_activations.filter(|n| *n > 0).unwrap_or(-1) })
+    seats_json(used, claims)
 }
 
 #[derive(Deserialize)]
@@ -167,6 +172,16 @@ pub(super) struct MachineBody {
 }
 
 impl MachineBody {
+    /// Parses the body and finds its license, verified for `product`.
+    fn resolve_body(
+        state: &AppState,
+        body: &Bytes,
+    ) -> Result<(MachineBody, LicenseRecord, Claims), Response> {
+        let body: MachineBody = parse_body(body)?;
+        let (record, claims) = body.resolve(state)?;
+        Ok((body, record, claims))
+    }
+
     /// The license named by `license` (JWT) or `key` (short key), verified for `product`.
     fn resolve(&self, state: &AppState) -> Result<(LicenseRecord, Claims), Response> {
         let reference = self
@@ -207,11 +222,7 @@ impl MachineBody {
 
 /// `POST /v1/activate`: takes a seat for `hwid`, idempotently; 409 when the license is full.
 pub(super) async fn activate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let body: MachineBody = match parse_body(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let (record, claims) = match body.resolve(&state) {
+    let (body, record, claims) = match MachineBody::resolve_body(&state, &body) {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -226,7 +237,7 @@ pub(super) async fn activate(State(state): State<Arc<AppState>>, body: Bytes) ->
             "new": new,
             "license_id": claims.jti,
             "hwid": body.hwid,
-            "activations": { "used": used, "allowed": claims.max_activations.filter(|n| *n > 0).unwrap_or(-1) },
+            "activations": seats_json(used, &claims),
         }))
         .into_response(),
         Ok(Activated::NoSeatsLeft { used }) => error_response(
@@ -277,11 +288,7 @@ pub(super) async fn take_seat(
 
 /// `POST /v1/deactivate`: frees the seat of `hwid`.
 pub(super) async fn deactivate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let body: MachineBody = match parse_body(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let (record, claims) = match body.resolve(&state) {
+    let (body, record, claims) = match MachineBody::resolve_body(&state, &body) {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -294,7 +301,7 @@ pub(super) async fn deactivate(State(state): State<Arc<AppState>>, body: Bytes) 
                 "deactivated": removed,
                 "license_id": claims.jti,
                 "hwid": body.hwid,
-                "activations": { "used": used, "allowed": claims.max_activations.filter(|n| *n > 0).unwrap_or(-1) },
+                "activations": seats_json(used, &claims),
             }))
             .into_response()
         }
