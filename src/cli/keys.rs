@@ -31,11 +31,13 @@ pub enum KeyCommand {
     /// Make a new key (or the trusted key KID) the active signing key; older keys stay trusted
     Rotate {
         /// A trusted key to activate instead of generating one
+        #[arg(allow_hyphen_values = true)]
         kid: Option<String>,
     },
     /// Stop trusting a key: licenses it signed no longer verify
     Retire {
         /// The key id
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
     /// Import a PKCS#8 PEM Ed25519 private key as a trusted key
@@ -60,6 +62,7 @@ pub enum ExportFormat {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The key id [default: the active key; for jwks, every trusted key]
+    #[arg(allow_hyphen_values = true)]
     kid: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "pem")]

@@ -14,7 +14,7 @@ use crate::time::{parse_instant, DayEdge, Timestamp};
 #[derive(Debug, Subcommand)]
 pub enum LicenseCommand {
     /// Issue a license: prints its id, short key, JWT and signer secret
-    Issue(IssueArgs),
+    Issue(Box<IssueArgs>),
     /// List licenses
     List(ListArgs),
     /// Show a license by id or short key

@@ -174,38 +174,62 @@ pub(crate) fn warn(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "keyctl: warning: {message}");
 }
 
-/// The most a license argument, file or stdin may hold; 8 KiB is the JWT limit, so
-/// anything this large is refused without being read further.
+/// The most of a license argument, file or stdin that is read: 8 KiB is the JWT limit, so
+/// anything larger is malformed whatever follows.
 const MAX_LICENSE_INPUT: usize = 1024 * 1024;
 
-/// Reads a `LICENSE|-|@FILE` argument as raw bytes (absent means stdin).
-pub(crate) fn read_license_input(arg: Option<&str>) -> Result<Vec<u8>> {
-    match arg {
-        None | Some("-") => {
-            let stdin = std::io::stdin().lock();
-            crate::files::read_bounded(stdin, MAX_LICENSE_INPUT, "standard input")
+/// A `LICENSE|-|@FILE` argument as read.
+pub(crate) enum LicenseInput {
+    /// The text, surrounding whitespace removed.
+    Text(String),
+    /// Not UTF-8.
+    NotText,
+    /// Larger than [`MAX_LICENSE_INPUT`].
+    TooLarge,
+}
+
+impl LicenseInput {
+    /// The text, or the `malformed` verdict a verifier gives input that cannot be a license.
+    pub(crate) fn text(self) -> std::result::Result<String, crate::license::Verdict> {
+        use crate::license::{Outcome, Verdict, MAX_JWT_LEN};
+        match self {
+            LicenseInput::Text(text) => Ok(text),
+            LicenseInput::NotText => Err(Verdict::fail(Outcome::Malformed, "the license is not UTF-8 text")),
+            LicenseInput::TooLarge => Err(Verdict::fail(
+                Outcome::Malformed,
+                format!("the license is larger than {MAX_LICENSE_INPUT} bytes; the limit is {MAX_JWT_LEN}"),
+            )),
         }
-        Some(arg) if arg.starts_with('@') => {
-            let path = PathBuf::from(&arg[1..]);
-            let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-            crate::files::read_bounded(file, MAX_LICENSE_INPUT, &path.display().to_string())
-        }
-        Some(arg) => Ok(arg.as_bytes().to_vec()),
     }
 }
 
-/// Reads all of stdin up to `limit` bytes.
-#[allow(dead_code)]
-pub(crate) fn read_stdin(limit: usize) -> Result<Vec<u8>> {
+/// Reads a `LICENSE|-|@FILE` argument (absent means stdin), never more than
+/// [`MAX_LICENSE_INPUT`] bytes.
+pub(crate) fn read_license_input(arg: Option<&str>) -> Result<LicenseInput> {
+    let bytes = match arg {
+        None | Some("-") => read_at_most(std::io::stdin().lock(), "standard input")?,
+        Some(arg) if arg.starts_with('@') => {
+            let path = PathBuf::from(&arg[1..]);
+            let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+            read_at_most(file, &path.display().to_string())?
+        }
+        Some(arg) => arg.as_bytes().to_vec(),
+    };
+    if bytes.len() > MAX_LICENSE_INPUT {
+        return Ok(LicenseInput::TooLarge);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => LicenseInput::Text(text.trim().to_owned()),
+        Err(_) => LicenseInput::NotText,
+    })
+}
+
+fn read_at_most(reader: impl Read, what: &str) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(limit as u64 + 1)
+    reader
+        .take(MAX_LICENSE_INPUT as u64 + 1)
         .read_to_end(&mut buf)
-        .map_err(|source| Error::Stream {
-            what: "standard input",
-            source,
-        })?;
+        .map_err(|e| Error::io(what, e))?;
     Ok(buf)
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use super::verify::{not_utf8, ContextArgs, KeySourceArgs, LicenseCheck};
+use super::verify::{ContextArgs, KeySourceArgs, LicenseCheck};
 use super::{emit, read_license_input, warn, Env};
 use crate::error::{Error, Result};
 use crate::license::{Outcome, Verdict};
@@ -100,8 +100,9 @@ pub fn sign(env: &Env, args: SignArgs) -> Result<i32> {
 }
 
 fn license_text(arg: Option<&str>) -> Result<String> {
-    String::from_utf8(read_license_input(arg)?)
-        .map_err(|_| Error::invalid("license", "is not UTF-8 text"))
+    read_license_input(arg)?
+        .text()
+        .map_err(|verdict| Error::invalid("license", verdict.reason))
 }
 
 #[derive(Debug, Args)]
@@ -208,13 +209,13 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
             "is required when the license is verified too",
         ));
     }
-    let input = read_license_input(args.license.as_deref())?;
-    let Ok(license) = std::str::from_utf8(&input) else {
-        return finish(env, not_utf8());
+    let license = match read_license_input(args.license.as_deref())?.text() {
+        Ok(license) => license,
+        Err(verdict) => return finish(env, verdict),
     };
     let request = SignedRequest {
         scheme: args.scheme,
-        license,
+        license: &license,
         datetime: &args.datetime,
         signature: &args.signature,
     };
@@ -235,7 +236,7 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
                 product,
                 context: &args.context,
             };
-            check.verify(signer::trim_license(license), None, now)?
+            check.verify(&license, None, now)?
         }
         _ => Verdict {
             outcome: Outcome::Valid,

@@ -9,7 +9,7 @@ use super::{emit, read_license_input, Env};
 use crate::batch::verify::Defaults;
 use crate::error::{Error, Result};
 use crate::keys::{PublicKey, TrustedKeys};
-use crate::license::{self, Context, LicenseState, Outcome, Verdict};
+use crate::license::{self, Context, LicenseState, Verdict};
 use crate::store::Store;
 use crate::time::{parse_duration, parse_instant, DayEdge, Timestamp};
 use crate::{files, output};
@@ -120,8 +120,7 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
         };
         return super::batch::verify(batch, &keys, &defaults, store.as_ref());
     }
-    let input = read_license_input(args.license.as_deref())?;
-    let verdict = match std::str::from_utf8(&input) {
+    let verdict = match read_license_input(args.license.as_deref())?.text() {
         Ok(token) => {
             let checker = LicenseCheck {
                 keys: &keys,
@@ -129,17 +128,12 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
                 product: args.product.as_deref().unwrap_or_default(),
                 context: &args.context,
             };
-            checker.verify(token.trim(), args.machine.as_deref(), now)?
+            checker.verify(&token, args.machine.as_deref(), now)?
         }
-        Err(_) => not_utf8(),
+        Err(verdict) => verdict,
     };
     emit(&output::verdict(&verdict, env.json))?;
     Ok(verdict.outcome.exit_code())
-}
-
-/// The verdict for input that is not text.
-pub fn not_utf8() -> Verdict {
-    Verdict::fail(Outcome::Malformed, "the license is not UTF-8 text")
 }
 
 /// Everything needed to verify a license from the command line.

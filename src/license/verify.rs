@@ -256,9 +256,9 @@ fn claim_error(err: &serde_json::Error) -> String {
     }
 }
 
-/// Attacker-chosen text in a message is cut short.
+/// Attacker-chosen text in a message is cut short (but never a real key id: 43 characters).
 fn short(text: &str) -> String {
-    let mut cut: String = text.chars().take(32).collect();
+    let mut cut: String = text.chars().take(64).collect();
     if cut.len() < text.len() {
         cut.push('…');
     }

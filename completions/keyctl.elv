@@ -1,0 +1,522 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[keyctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'keyctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'keyctl'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create a store with a first signing key'
+            cand key 'Manage signing keys'
+            cand product 'Manage products'
+            cand license 'Issue and manage licenses'
+            cand verify 'Verify a license offline (exit code tells the outcome)'
+            cand sign 'Sign a request for a license (KEYCTL1-HMAC-SHA256 or MIO4-HMAC-SHA256)'
+            cand signer 'Run the request signer as an HTTP service beside the product'
+            cand verify-request 'Check a signed request, then the license itself when keys are available'
+            cand serve 'Run the validation and activation server'
+            cand activation 'List and remove machine activations'
+            cand completions 'Print shell completions'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;init'= {
+            cand --issuer 'The vendor name put in every license''s `iss` claim'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand generate 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
+            cand list 'List keys'
+            cand rotate 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
+            cand retire 'Stop trusting a key: licenses it signed no longer verify'
+            cand import 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+            cand export 'Export a key (default: the active key) as PEM, JWK or JWKS'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;key;generate'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key;list'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key;rotate'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key;retire'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key;import'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key;export'= {
+            cand --format 'Output format'
+            cand --out 'Write to FILE instead of stdout'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --private 'Export the private key (written 0600 when --out is given)'
+            cand --force 'Overwrite FILE if it exists'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key;help'= {
+            cand generate 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
+            cand list 'List keys'
+            cand rotate 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
+            cand retire 'Stop trusting a key: licenses it signed no longer verify'
+            cand import 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+            cand export 'Export a key (default: the active key) as PEM, JWK or JWKS'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;key;help;generate'= {
+        }
+        &'keyctl;key;help;list'= {
+        }
+        &'keyctl;key;help;rotate'= {
+        }
+        &'keyctl;key;help;retire'= {
+        }
+        &'keyctl;key;help;import'= {
+        }
+        &'keyctl;key;help;export'= {
+        }
+        &'keyctl;key;help;help'= {
+        }
+        &'keyctl;product'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add a product (it also gets the next sequential number)'
+            cand list 'List products'
+            cand show 'Show one product, by id or number'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;product;add'= {
+            cand --name 'Display name'
+            cand --support-message 'Message shown to users when activation fails'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;product;list'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;product;show'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;product;help'= {
+            cand add 'Add a product (it also gets the next sequential number)'
+            cand list 'List products'
+            cand show 'Show one product, by id or number'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;product;help;add'= {
+        }
+        &'keyctl;product;help;list'= {
+        }
+        &'keyctl;product;help;show'= {
+        }
+        &'keyctl;product;help;help'= {
+        }
+        &'keyctl;license'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand issue 'Issue a license: prints its id, short key, JWT and signer secret'
+            cand list 'List licenses'
+            cand show 'Show a license by id or short key'
+            cand revoke 'Revoke a license for good'
+            cand suspend 'Suspend a license until it is reinstated'
+            cand reinstate 'Lift a suspension'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;license;issue'= {
+            cand --product 'A product the license covers (repeatable)'
+            cand --licensee 'Customer name, e-mail or id'
+            cand --expires 'Expiry: a duration (365d), a date (2027-12-31, end of day UTC) or RFC 3339 [default: never]'
+            cand --not-before 'Start of validity: a duration, a date (start of day UTC) or RFC 3339'
+            cand --activations 'Machines that may be activated, or -1 for unlimited [default: unlimited]'
+            cand --domain 'A host the product may run on; *.example.com for subdomains (repeatable)'
+            cand --feature 'An entitlement (repeatable)'
+            cand --meta 'Vendor data, a JSON object'
+            cand --batch 'Issue one license per row of FILE (CSV with a header row, or JSON Lines); `-` is stdin'
+            cand --input-format 'Input format [default: csv for *.csv, else jsonl]'
+            cand --rejects 'Where --skip-invalid writes refused rows (JSON Lines)'
+            cand --out 'Write the issued licenses (with their secrets) to FILE, created 0600 [default: stdout]'
+            cand --output-format 'Output format [default: csv for *.csv, else jsonl]'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --skip-invalid 'Issue the valid rows and write the invalid ones, with reasons, to --rejects'
+            cand --force 'Overwrite --out and --rejects if they exist'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;license;list'= {
+            cand --product 'Only licenses covering this product'
+            cand --status 'Only licenses in this standing'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;license;show'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --jwt 'Print only the JWT'
+            cand --secret 'Print only the signer secret'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;license;revoke'= {
+            cand --reason 'Why (shown by verify and the server)'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;license;suspend'= {
+            cand --reason 'Why (shown by verify and the server)'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;license;reinstate'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;license;help'= {
+            cand issue 'Issue a license: prints its id, short key, JWT and signer secret'
+            cand list 'List licenses'
+            cand show 'Show a license by id or short key'
+            cand revoke 'Revoke a license for good'
+            cand suspend 'Suspend a license until it is reinstated'
+            cand reinstate 'Lift a suspension'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;license;help;issue'= {
+        }
+        &'keyctl;license;help;list'= {
+        }
+        &'keyctl;license;help;show'= {
+        }
+        &'keyctl;license;help;revoke'= {
+        }
+        &'keyctl;license;help;suspend'= {
+        }
+        &'keyctl;license;help;reinstate'= {
+        }
+        &'keyctl;license;help;help'= {
+        }
+        &'keyctl;verify'= {
+            cand --public-key 'Trust this public key (SPKI PEM or JWK); skips the store (repeatable)'
+            cand --jwks 'Trust the Ed25519 keys of this JWKS; skips the store (repeatable)'
+            cand --product 'The product that is checking (with --batch: for lines that name none)'
+            cand --domain 'The host a web product runs on (omit for native use)'
+            cand --leeway 'Tolerance for expiry and not-before'
+            cand --machine 'A machine id that must be activated (needs the store)'
+            cand --batch 'Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line'
+            cand --at 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;sign'= {
+            cand --secret-file 'File holding the signer secret, or a JSON map of license id to secret'
+            cand --secret 'The secret itself (leaks into shell history: prefer --secret-file or KEYCTL_SIGNER_SECRET)'
+            cand --datetime 'Sign for this datetime instead of now (YYYYMMDDTHHMMSSZ; for mio also the ISO forms)'
+            cand --scheme 'Signature scheme'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;signer'= {
+            cand --listen 'Address to listen on'
+            cand --secret-file 'File holding the signer secret, or a JSON map of license id to secret'
+            cand --allow-origin 'An origin allowed to call the signer from a browser (repeatable; `*` for any)'
+            cand --max-skew 'How far a Media-IO x-datetime may be from this clock'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;verify-request'= {
+            cand --datetime 'The request datetime, as sent'
+            cand --signature 'The request signature, lowercase hex'
+            cand --scheme 'Signature scheme'
+            cand --secret-file 'File holding the signer secret, or a JSON map of license id to secret'
+            cand --secret 'The secret itself (leaks into shell history: prefer --secret-file or KEYCTL_SIGNER_SECRET)'
+            cand --max-skew 'Allowed difference between the request datetime and now'
+            cand --now 'Check as of this time (YYYYMMDDTHHMMSSZ, RFC 3339 or a date) [default: now]'
+            cand --public-key 'Trust this public key (SPKI PEM or JWK); skips the store (repeatable)'
+            cand --jwks 'Trust the Ed25519 keys of this JWKS; skips the store (repeatable)'
+            cand --product 'The product that is checking (required when the license is verified too)'
+            cand --domain 'The host a web product runs on (omit for native use)'
+            cand --leeway 'Tolerance for expiry and not-before'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;serve'= {
+            cand --listen 'Address to listen on'
+            cand --max-skew 'Allowed difference between a signed request''s datetime and the server''s clock'
+            cand --leeway 'Tolerance for license expiry and not-before'
+            cand --replay-capacity 'Signed requests remembered against replay (about 60 bytes each)'
+            cand --header-timeout 'A client must send its request head within this time'
+            cand --request-timeout 'A request (body included) must be handled within this time'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;activation'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List activated machines'
+            cand remove 'Free a machine''s seat'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;activation;list'= {
+            cand --license 'Only this license (id or short key)'
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;activation;remove'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;activation;help'= {
+            cand list 'List activated machines'
+            cand remove 'Free a machine''s seat'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;activation;help;list'= {
+        }
+        &'keyctl;activation;help;remove'= {
+        }
+        &'keyctl;activation;help;help'= {
+        }
+        &'keyctl;completions'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;man'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;help'= {
+            cand init 'Create a store with a first signing key'
+            cand key 'Manage signing keys'
+            cand product 'Manage products'
+            cand license 'Issue and manage licenses'
+            cand verify 'Verify a license offline (exit code tells the outcome)'
+            cand sign 'Sign a request for a license (KEYCTL1-HMAC-SHA256 or MIO4-HMAC-SHA256)'
+            cand signer 'Run the request signer as an HTTP service beside the product'
+            cand verify-request 'Check a signed request, then the license itself when keys are available'
+            cand serve 'Run the validation and activation server'
+            cand activation 'List and remove machine activations'
+            cand completions 'Print shell completions'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;help;init'= {
+        }
+        &'keyctl;help;key'= {
+            cand generate 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
+            cand list 'List keys'
+            cand rotate 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
+            cand retire 'Stop trusting a key: licenses it signed no longer verify'
+            cand import 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+            cand export 'Export a key (default: the active key) as PEM, JWK or JWKS'
+        }
+        &'keyctl;help;key;generate'= {
+        }
+        &'keyctl;help;key;list'= {
+        }
+        &'keyctl;help;key;rotate'= {
+        }
+        &'keyctl;help;key;retire'= {
+        }
+        &'keyctl;help;key;import'= {
+        }
+        &'keyctl;help;key;export'= {
+        }
+        &'keyctl;help;product'= {
+            cand add 'Add a product (it also gets the next sequential number)'
+            cand list 'List products'
+            cand show 'Show one product, by id or number'
+        }
+        &'keyctl;help;product;add'= {
+        }
+        &'keyctl;help;product;list'= {
+        }
+        &'keyctl;help;product;show'= {
+        }
+        &'keyctl;help;license'= {
+            cand issue 'Issue a license: prints its id, short key, JWT and signer secret'
+            cand list 'List licenses'
+            cand show 'Show a license by id or short key'
+            cand revoke 'Revoke a license for good'
+            cand suspend 'Suspend a license until it is reinstated'
+            cand reinstate 'Lift a suspension'
+        }
+        &'keyctl;help;license;issue'= {
+        }
+        &'keyctl;help;license;list'= {
+        }
+        &'keyctl;help;license;show'= {
+        }
+        &'keyctl;help;license;revoke'= {
+        }
+        &'keyctl;help;license;suspend'= {
+        }
+        &'keyctl;help;license;reinstate'= {
+        }
+        &'keyctl;help;verify'= {
+        }
+        &'keyctl;help;sign'= {
+        }
+        &'keyctl;help;signer'= {
+        }
+        &'keyctl;help;verify-request'= {
+        }
+        &'keyctl;help;serve'= {
+        }
+        &'keyctl;help;activation'= {
+            cand list 'List activated machines'
+            cand remove 'Free a machine''s seat'
+        }
+        &'keyctl;help;activation;list'= {
+        }
+        &'keyctl;help;activation;remove'= {
+        }
+        &'keyctl;help;completions'= {
+        }
+        &'keyctl;help;man'= {
+        }
+        &'keyctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,302 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_keyctl_global_optspecs
+    string join \n store= json h/help V/version
+end
+
+function __fish_keyctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_keyctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_keyctl_using_subcommand
+    set -l cmd (__fish_keyctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c keyctl -n "__fish_keyctl_needs_command" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_needs_command" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_needs_command" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_needs_command" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "init" -d 'Create a store with a first signing key'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "key" -d 'Manage signing keys'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "product" -d 'Manage products'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "license" -d 'Issue and manage licenses'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "verify" -d 'Verify a license offline (exit code tells the outcome)'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "sign" -d 'Sign a request for a license (KEYCTL1-HMAC-SHA256 or MIO4-HMAC-SHA256)'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "signer" -d 'Run the request signer as an HTTP service beside the product'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "verify-request" -d 'Check a signed request, then the license itself when keys are available'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "serve" -d 'Run the validation and activation server'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "activation" -d 'List and remove machine activations'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l issuer -d 'The vendor name put in every license\'s `iss` claim' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "generate" -d 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "list" -d 'List keys'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "rotate" -d 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "retire" -d 'Stop trusting a key: licenses it signed no longer verify'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "export" -d 'Export a key (default: the active key) as PEM, JWK or JWKS'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l format -d 'Output format' -r -f -a "pem\t'SPKI public key, or PKCS#8 v1 private key with --private'
+jwk\t'One JWK (RFC 8037)'
+jwks\t'A JWKS of the key, or of every trusted key when no KID is given'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE instead of stdout' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l private -d 'Export the private key (written 0600 when --out is given)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l force -d 'Overwrite FILE if it exists'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List keys'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "retire" -d 'Stop trusting a key: licenses it signed no longer verify'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export a key (default: the active key) as PEM, JWK or JWKS'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -f -a "add" -d 'Add a product (it also gets the next sequential number)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -f -a "list" -d 'List products'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -f -a "show" -d 'Show one product, by id or number'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l name -d 'Display name' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l support-message -d 'Message shown to users when activation fails' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a product (it also gets the next sequential number)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "list" -d 'List products'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one product, by id or number'
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -f -a "issue" -d 'Issue a license: prints its id, short key, JWT and signer secret'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -f -a "list" -d 'List licenses'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -f -a "show" -d 'Show a license by id or short key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -f -a "revoke" -d 'Revoke a license for good'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -f -a "suspend" -d 'Suspend a license until it is reinstated'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -f -a "reinstate" -d 'Lift a suspension'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l product -d 'A product the license covers (repeatable)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l licensee -d 'Customer name, e-mail or id' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l expires -d 'Expiry: a duration (365d), a date (2027-12-31, end of day UTC) or RFC 3339 [default: never]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l not-before -d 'Start of validity: a duration, a date (start of day UTC) or RFC 3339' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l activations -d 'Machines that may be activated, or -1 for unlimited [default: unlimited]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l domain -d 'A host the product may run on; *.example.com for subdomains (repeatable)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l feature -d 'An entitlement (repeatable)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l meta -d 'Vendor data, a JSON object' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l batch -d 'Issue one license per row of FILE (CSV with a header row, or JSON Lines); `-` is stdin' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l input-format -d 'Input format [default: csv for *.csv, else jsonl]' -r -f -a "csv\t'Comma-separated values with a header row; lists separated by `;`'
+jsonl\t'One JSON object per line; lists as arrays (or `;`-separated strings)'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l rejects -d 'Where --skip-invalid writes refused rows (JSON Lines)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l out -d 'Write the issued licenses (with their secrets) to FILE, created 0600 [default: stdout]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l output-format -d 'Output format [default: csv for *.csv, else jsonl]' -r -f -a "jsonl\t'One JSON object per line'
+csv\t'CSV with a header row'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l skip-invalid -d 'Issue the valid rows and write the invalid ones, with reasons, to --rejects'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l force -d 'Overwrite --out and --rejects if they exist'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -l product -d 'Only licenses covering this product' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -l status -d 'Only licenses in this standing' -r -f -a "active\t''
+suspended\t''
+revoked\t''"
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l jwt -d 'Print only the JWT'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l secret -d 'Print only the signer secret'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -l reason -d 'Why (shown by verify and the server)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -l reason -d 'Why (shown by verify and the server)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from help" -f -a "issue" -d 'Issue a license: prints its id, short key, JWT and signer secret'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from help" -f -a "list" -d 'List licenses'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a license by id or short key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a license for good'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from help" -f -a "suspend" -d 'Suspend a license until it is reinstated'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from help" -f -a "reinstate" -d 'Lift a suspension'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l public-key -d 'Trust this public key (SPKI PEM or JWK); skips the store (repeatable)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l jwks -d 'Trust the Ed25519 keys of this JWKS; skips the store (repeatable)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l product -d 'The product that is checking (with --batch: for lines that name none)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l domain -d 'The host a web product runs on (omit for native use)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l leeway -d 'Tolerance for expiry and not-before' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l machine -d 'A machine id that must be activated (needs the store)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l batch -d 'Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l at -d 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l secret-file -d 'File holding the signer secret, or a JSON map of license id to secret' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l secret -d 'The secret itself (leaks into shell history: prefer --secret-file or KEYCTL_SIGNER_SECRET)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l datetime -d 'Sign for this datetime instead of now (YYYYMMDDTHHMMSSZ; for mio also the ISO forms)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l scheme -d 'Signature scheme' -r -f -a "keyctl1\t'`KEYCTL1-HMAC-SHA256`: date-scoped derived keys over the license\'s hash'
+mio\t'`MIO4-HMAC-SHA256`: one HMAC over the datetime and the license (Media-IO products)'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l listen -d 'Address to listen on' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l secret-file -d 'File holding the signer secret, or a JSON map of license id to secret' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l allow-origin -d 'An origin allowed to call the signer from a browser (repeatable; `*` for any)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l max-skew -d 'How far a Media-IO x-datetime may be from this clock' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l datetime -d 'The request datetime, as sent' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l signature -d 'The request signature, lowercase hex' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l scheme -d 'Signature scheme' -r -f -a "keyctl1\t'`KEYCTL1-HMAC-SHA256`: date-scoped derived keys over the license\'s hash'
+mio\t'`MIO4-HMAC-SHA256`: one HMAC over the datetime and the license (Media-IO products)'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l secret-file -d 'File holding the signer secret, or a JSON map of license id to secret' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l secret -d 'The secret itself (leaks into shell history: prefer --secret-file or KEYCTL_SIGNER_SECRET)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l max-skew -d 'Allowed difference between the request datetime and now' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l now -d 'Check as of this time (YYYYMMDDTHHMMSSZ, RFC 3339 or a date) [default: now]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l public-key -d 'Trust this public key (SPKI PEM or JWK); skips the store (repeatable)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l jwks -d 'Trust the Ed25519 keys of this JWKS; skips the store (repeatable)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l product -d 'The product that is checking (required when the license is verified too)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l domain -d 'The host a web product runs on (omit for native use)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l leeway -d 'Tolerance for expiry and not-before' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l listen -d 'Address to listen on' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l max-skew -d 'Allowed difference between a signed request\'s datetime and the server\'s clock' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l leeway -d 'Tolerance for license expiry and not-before' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l replay-capacity -d 'Signed requests remembered against replay (about 60 bytes each)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l header-timeout -d 'A client must send its request head within this time' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l request-timeout -d 'A request (body included) must be handled within this time' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -f -a "list" -d 'List activated machines'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -f -a "remove" -d 'Free a machine\'s seat'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -l license -d 'Only this license (id or short key)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "list" -d 'List activated machines'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Free a machine\'s seat'
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "init" -d 'Create a store with a first signing key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "key" -d 'Manage signing keys'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "product" -d 'Manage products'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "license" -d 'Issue and manage licenses'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "verify" -d 'Verify a license offline (exit code tells the outcome)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "sign" -d 'Sign a request for a license (KEYCTL1-HMAC-SHA256 or MIO4-HMAC-SHA256)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "signer" -d 'Run the request signer as an HTTP service beside the product'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "verify-request" -d 'Check a signed request, then the license itself when keys are available'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "serve" -d 'Run the validation and activation server'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "activation" -d 'List and remove machine activations'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "completions" -d 'Print shell completions'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "generate" -d 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List keys'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "rotate" -d 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "retire" -d 'Stop trusting a key: licenses it signed no longer verify'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Export a key (default: the active key) as PEM, JWK or JWKS'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "add" -d 'Add a product (it also gets the next sequential number)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "list" -d 'List products'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "show" -d 'Show one product, by id or number'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from license" -f -a "issue" -d 'Issue a license: prints its id, short key, JWT and signer secret'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from license" -f -a "list" -d 'List licenses'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from license" -f -a "show" -d 'Show a license by id or short key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from license" -f -a "revoke" -d 'Revoke a license for good'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from license" -f -a "suspend" -d 'Suspend a license until it is reinstated'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from license" -f -a "reinstate" -d 'Lift a suspension'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from activation" -f -a "list" -d 'List activated machines'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from activation" -f -a "remove" -d 'Free a machine\'s seat'

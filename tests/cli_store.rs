@@ -1,0 +1,274 @@
+//! `keyctl init` and how every command treats a missing, foreign, busy or newer store.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+
+use crate::common::*;
+
+const MISSING_HINT: &str =
+    "hint: run `keyctl init` first, or point --store / KEYCTL_STORE at an existing store\n";
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).expect("stat").permissions().mode() & 0o777
+}
+
+#[test]
+fn init_creates_a_private_store_with_an_active_key() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(["init", "--issuer", ISSUER]);
+    let keys = sandbox.run(["key", "list", "--json"]).json();
+    let kid = keys[0]["kid"].as_str().unwrap();
+    out.expect(
+        0,
+        &format!(
+            "created store {} (issuer {ISSUER}, active key {kid})\n",
+            sandbox.store_str()
+        ),
+        "",
+    );
+    assert_eq!(mode(&sandbox.store()), 0o700);
+    assert_eq!(keys.as_array().unwrap().len(), 1);
+    assert_eq!(keys[0]["status"], "active");
+}
+
+#[test]
+fn init_tightens_an_existing_empty_directory() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.store()).unwrap();
+    std::fs::set_permissions(sandbox.store(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    sandbox.init();
+    assert_eq!(mode(&sandbox.store()), 0o700);
+}
+
+#[test]
+fn init_json_reports_the_store() {
+    let sandbox = Sandbox::new();
+    let first = sandbox.run(["init", "--issuer", ISSUER, "--json"]).json();
+    let kid = first["kid"].as_str().unwrap();
+    assert_eq!(
+        first,
+        serde_json::json!({"store": sandbox.store_str(), "created": true, "issuer": ISSUER, "kid": kid})
+    );
+    let again = sandbox.run(["init", "--json"]).json();
+    assert_eq!(
+        again,
+        serde_json::json!({"store": sandbox.store_str(), "created": false, "issuer": ISSUER, "kid": kid})
+    );
+}
+
+#[test]
+fn init_again_changes_nothing() {
+    let sandbox = Sandbox::new();
+    let kid = sandbox.init();
+    sandbox.run(["init", "--issuer", "Someone Else"]).expect(
+        0,
+        &format!(
+            "store {} exists already; nothing changed\n",
+            sandbox.store_str()
+        ),
+        "",
+    );
+    let keys = sandbox.run(["key", "list", "--json"]).json();
+    assert_eq!(keys.as_array().unwrap().len(), 1);
+    assert_eq!(keys[0]["kid"], kid.as_str());
+    sandbox.add_product("app");
+    let issued = sandbox.issue_app(&[]);
+    assert_eq!(jwt_part(&issued.jwt, 1)["iss"], ISSUER);
+}
+
+#[test]
+fn the_store_is_found_by_flag_env_or_default() {
+    let sandbox = Sandbox::new();
+    let created = |dir: &std::path::Path, out: Run| {
+        let kid = sandbox
+            .run([
+                "--store",
+                &dir.display().to_string(),
+                "key",
+                "list",
+                "--json",
+            ])
+            .json()[0]["kid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let line = format!(
+            "created store {} (issuer keyctl, active key {kid})\n",
+            dir.display()
+        );
+        out.expect(0, &line, "");
+    };
+    let flag = sandbox.root().join("flag");
+    created(
+        &flag,
+        sandbox.run(["--store", &flag.display().to_string(), "init"]),
+    );
+    assert!(!sandbox.store().exists(), "--store wins over KEYCTL_STORE");
+
+    let home = sandbox.root().join(".local/share/keyctl");
+    created(
+        &home,
+        Run::of(sandbox.keyctl().env_remove("KEYCTL_STORE").arg("init")),
+    );
+
+    let xdg = sandbox.root().join("xdg");
+    let out = Run::of(
+        sandbox
+            .keyctl()
+            .env_remove("KEYCTL_STORE")
+            .env("XDG_DATA_HOME", &xdg)
+            .arg("init"),
+    );
+    created(&xdg.join("keyctl"), out);
+}
+
+#[test]
+fn every_command_needs_an_existing_store() {
+    let sandbox = Sandbox::new();
+    let commands: &[&[&str]] = &[
+        &["key", "list"],
+        &["key", "generate"],
+        &["key", "rotate"],
+        &["key", "retire", "kid"],
+        &["key", "import", &fixture("vendor.key.pem")],
+        &["key", "export"],
+        &["product", "add", "app", "--name", "App"],
+        &["product", "list"],
+        &["product", "show", "app"],
+        &ISSUE_APP,
+        &["license", "list"],
+        &["license", "show", "lic_x"],
+        &["license", "revoke", "lic_x"],
+        &["license", "suspend", "lic_x"],
+        &["license", "reinstate", "lic_x"],
+        &["verify", "token", "--product", "app"],
+    ];
+    let expected = format!(
+        "keyctl: error: no keyctl store at {}\n{MISSING_HINT}",
+        sandbox.store_str()
+    );
+    for args in commands {
+        let out = sandbox.run(*args);
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr.as_str()),
+            (1, "", expected.as_str()),
+            "keyctl {args:?}"
+        );
+    }
+    assert!(
+        !sandbox.store().exists(),
+        "a failed command must not create the store"
+    );
+}
+
+#[test]
+fn a_directory_that_is_not_a_store_is_refused() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.store()).unwrap();
+    sandbox.write("store/notes.txt", "mine");
+    let message = format!("{} is not a keyctl store", sandbox.store_str());
+    sandbox.run(["init"]).error(1, &message);
+    sandbox.run(["key", "list"]).error(1, &message);
+    let entries: Vec<_> = std::fs::read_dir(sandbox.store())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["notes.txt"], "the directory must be left alone");
+}
+
+#[test]
+fn a_store_in_use_is_a_one_line_error() {
+    let sandbox = Sandbox::with_products();
+    let jwt = sandbox.issue_app(&[]).jwt;
+    // `verify` opens the store, then waits for the license on stdin: it holds the lock
+    // for as long as we keep the pipe open.
+    let mut holder = sandbox
+        .command()
+        .args(["verify", "--product", "app"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn keyctl verify");
+    wait_for_lock(holder.id());
+
+    sandbox.run(["key", "list"]).fails(
+        1,
+        &format!(
+            "keyctl: error: store {} is in use by another keyctl process\n\
+             hint: stop the other keyctl process (a running `keyctl serve`?), or wait for it to finish\n",
+            sandbox.store_str()
+        ),
+    );
+
+    holder
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(jwt.as_bytes())
+        .unwrap();
+    let output = holder.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8(output.stderr).unwrap().as_str()
+        ),
+        (Some(0), "")
+    );
+    assert!(stdout.starts_with("valid: lic_"), "{stdout}");
+}
+
+/// Polls `/proc/locks` until process `pid` holds a lock (it took the store's lock file).
+fn wait_for_lock(pid: u32) {
+    let pid = pid.to_string();
+    for _ in 0..3000 {
+        let locks = std::fs::read_to_string("/proc/locks").expect("/proc/locks");
+        if locks
+            .lines()
+            .any(|line| line.split_whitespace().nth(4) == Some(pid.as_str()))
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("keyctl (pid {pid}) never locked the store");
+}
+
+/// Rewrites the store's `schema_version` behind keyctl's back (`None` removes it).
+fn set_schema_version(sandbox: &Sandbox, version: Option<&str>) {
+    let db = sled::open(sandbox.store().join("db")).expect("open the store's sled db");
+    let meta = db.open_tree("meta").unwrap();
+    match version {
+        Some(version) => meta.insert("schema_version", version.as_bytes()).map(drop),
+        None => meta.remove("schema_version").map(drop),
+    }
+    .unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_store_of_another_schema_version_is_refused() {
+    let sandbox = Sandbox::new();
+    sandbox.init();
+    set_schema_version(&sandbox, Some("99"));
+    sandbox.run(["key", "list"]).fails(
+        1,
+        &format!(
+            "keyctl: error: store {} has schema version 99; this keyctl reads version 1\n\
+             hint: use the keyctl release that wrote this store\n",
+            sandbox.store_str()
+        ),
+    );
+}
+
+#[test]
+fn a_store_whose_init_never_finished_is_not_a_store() {
+    let sandbox = Sandbox::new();
+    sandbox.init();
+    set_schema_version(&sandbox, None);
+    sandbox
+        .run(["key", "list"])
+        .error(1, &format!("{} is not a keyctl store", sandbox.store_str()));
+}

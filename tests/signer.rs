@@ -1,0 +1,353 @@
+//! The request signer: the independent vectors in `tests/vectors/` reproduced by the real
+//! binary, every rejection path of `verify-request`, and `keyctl signer` over loopback.
+
+use serde_json::{json, Value};
+
+use crate::common::Sandbox;
+use crate::net::{request, Server};
+
+fn vectors(name: &str) -> Vec<Value> {
+    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn text<'a>(vector: &'a Value, field: &str) -> &'a str {
+    vector[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("vector without {field}: {vector}"))
+}
+
+/// Runs `keyctl sign` on a vector and returns the signature.
+fn sign(sandbox: &Sandbox, vector: &Value, scheme: &str) -> String {
+    let secret = sandbox.write("secret", text(vector, "secret"));
+    let args = [
+        "sign",
+        "-",
+        "--secret-file",
+        &secret,
+        "--datetime",
+        text(vector, "datetime"),
+        "--scheme",
+        scheme,
+        "--json",
+    ];
+    let out = sandbox.run_stdin(args, text(vector, "input"));
+    let value = out.json();
+    assert_eq!(value["datetime"], vector["datetime"]);
+    value["signature"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn keyctl_sign_reproduces_every_keyctl1_vector() {
+    let sandbox = Sandbox::new();
+    let all = vectors("keyctl1.json");
+    assert!(all.len() >= 8);
+    for vector in &all {
+        assert_eq!(
+            sign(&sandbox, vector, "keyctl1"),
+            text(vector, "signature"),
+            "vector {}",
+            vector["name"]
+        );
+    }
+}
+
+#[test]
+fn keyctl_sign_reproduces_every_mio4_vector() {
+    let sandbox = Sandbox::new();
+    let all = vectors("mio4.json");
+    assert!(all.len() >= 4);
+    for vector in &all {
+        assert_eq!(
+            sign(&sandbox, vector, "mio"),
+            text(vector, "signature"),
+            "vector {}",
+            vector["name"]
+        );
+    }
+}
+
+/// `keyctl verify-request` of the spec vector with `signature` and `--now NOW`.
+fn verify_spec_request(
+    signature: &str,
+    datetime: &str,
+    now: &str,
+    secret: &str,
+) -> crate::common::Run {
+    let sandbox = Sandbox::new();
+    let vector = &vectors("keyctl1.json")[0];
+    assert_eq!(vector["name"], "spec_vector");
+    let secret_file = sandbox.write("secret", secret);
+    let args = [
+        "verify-request",
+        text(vector, "input"),
+        "--datetime",
+        datetime,
+        "--signature",
+        signature,
+        "--secret-file",
+        &secret_file,
+        "--now",
+        now,
+    ];
+    sandbox.run(args)
+}
+
+#[test]
+fn verify_request_accepts_the_vector_and_rejects_every_deviation() {
+    let vector = &vectors("keyctl1.json")[0];
+    let (sig, t, secret) = (
+        text(vector, "signature"),
+        text(vector, "datetime"),
+        text(vector, "secret"),
+    );
+    let valid = "valid: the request signature verifies (license not checked: no trusted keys)\n";
+    verify_spec_request(sig, t, t, secret).expect(0, valid, "");
+    // The skew window: 300 s either way is inside, 301 s is outside.
+    verify_spec_request(sig, t, "20261123T092000Z", secret).expect(0, valid, "");
+    verify_spec_request(sig, t, "20261123T091000Z", secret).expect(0, valid, "");
+    let stale = |skew: u32| {
+        format!("stale_request: the request datetime is {skew} s from the validator's clock; at most 300 s is allowed\n")
+    };
+    verify_spec_request(sig, t, "20261123T092001Z", secret).expect(9, &stale(301), "");
+    verify_spec_request(sig, t, "20261123T090959Z", secret).expect(9, &stale(301), "");
+
+    let mismatch = "bad_request_signature: the request signature does not match\n";
+    let mut flipped = sig.as_bytes().to_vec();
+    flipped[10] ^= 0x01; // one bit of one hex digit
+    let flipped = String::from_utf8(flipped).unwrap();
+    verify_spec_request(&flipped, t, t, secret).expect(9, mismatch, "");
+    verify_spec_request(&sig.to_uppercase(), t, t, secret).expect(9, mismatch, "");
+    verify_spec_request(sig, t, t, "ks1_some-other-secret").expect(9, mismatch, "");
+    let format =
+        "bad_request_signature: the request datetime is not of the form YYYYMMDDTHHMMSSZ\n";
+    verify_spec_request(sig, "2026-11-23T09:15:00Z", t, secret).expect(9, format, "");
+    // An unknown license id is indistinguishable from a wrong signature.
+    let sandbox = Sandbox::new();
+    let map = sandbox.write("map.json", json!({"lic_someone_else": secret}).to_string());
+    let args = [
+        "verify-request",
+        text(vector, "input"),
+        "--datetime",
+        t,
+        "--signature",
+        sig,
+        "--secret-file",
+        &map,
+        "--now",
+        t,
+    ];
+    sandbox.run(args).expect(9, mismatch, "");
+}
+
+#[test]
+fn verify_request_with_the_store_checks_the_license_too() {
+    let sandbox = Sandbox::with_products();
+    let issued = sandbox.issue_app(&["--expires", "2099-01-01"]);
+    let sig = sandbox.run_stdin(["sign", "-", "--json"], issued.jwt.clone());
+    sig.error(
+        2,
+        "secret: no signer secret: pass --secret-file FILE or set KEYCTL_SIGNER_SECRET",
+    );
+    let secret = sandbox.write("s", &issued.secret);
+    let sig = sandbox
+        .run(["sign", &issued.jwt, "--secret-file", &secret, "--json"])
+        .json();
+    let (t, s) = (
+        sig["datetime"].as_str().unwrap(),
+        sig["signature"].as_str().unwrap(),
+    );
+    let base = [
+        "verify-request",
+        issued.jwt.as_str(),
+        "--datetime",
+        t,
+        "--signature",
+        s,
+    ];
+    let expected = format!(
+        "valid: {} for alice (products app; expires 2099-01-01T23:59:59Z)\n",
+        issued.id
+    );
+    sandbox
+        .run(base.iter().chain(&["--product", "app"]))
+        .expect(0, &expected, "");
+    sandbox
+        .run(base)
+        .error(2, "--product: is required when the license is verified too");
+    let wrong = format!(
+        "scope_mismatch: {}: product `web` is not covered (the license covers app)\n",
+        issued.id
+    );
+    sandbox
+        .run(base.iter().chain(&["--product", "web"]))
+        .expect(7, &wrong, "");
+    // --secret works but warns.
+    let warned = sandbox.run(
+        base.iter()
+            .chain(&["--product", "app", "--secret", &issued.secret]),
+    );
+    warned.expect(0, &expected, "keyctl: warning: --secret leaks into shell history and process listings; prefer --secret-file or KEYCTL_SIGNER_SECRET\n");
+}
+
+#[test]
+fn signer_service_signs_over_http_and_answers_media_io_clients() {
+    let sandbox = Sandbox::with_products();
+    let issued = sandbox.issue_app(&[]);
+    let secrets = sandbox.write(
+        "secrets.json",
+        json!({ issued.id.clone(): issued.secret }).to_string(),
+    );
+    let origin = "https://app.example.com";
+    let signer = Server::start(
+        &sandbox,
+        &[
+            "signer",
+            "--secret-file",
+            &secrets,
+            "--allow-origin",
+            origin,
+        ],
+    );
+
+    // POST /v1/sign, then the signature validates with verify-request (the store's secret).
+    let headers = [("Content-Type", "application/json"), ("Origin", origin)];
+    let body = json!({"license": format!("  {}\n", issued.jwt)}).to_string();
+    let signed = request(&signer.addr, "POST", "/v1/sign", &headers, body.as_bytes());
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    assert_eq!(signed.header("access-control-allow-origin"), Some(origin));
+    let value = signed.json();
+    assert_eq!(
+        (value["algorithm"].clone(), value["license_id"].clone()),
+        (json!("KEYCTL1-HMAC-SHA256"), json!(issued.id))
+    );
+    let (t, s) = (
+        value["datetime"].as_str().unwrap(),
+        value["signature"].as_str().unwrap(),
+    );
+    let check = [
+        "verify-request",
+        issued.jwt.as_str(),
+        "--datetime",
+        t,
+        "--signature",
+        s,
+        "--product",
+        "app",
+    ];
+    assert_eq!(sandbox.run(check).code, 0);
+    // Outside the skew window the same request fails with exit 9.
+    let late =
+        sandbox.run(
+            check
+                .iter()
+                .chain(&["--max-skew", "0s", "--now", "2099-01-01T00:00:00Z"]),
+        );
+    assert_eq!(late.code, 9, "{}", late.stdout);
+
+    // CORS preflight for an allowed and a foreign origin.
+    let preflight = request(
+        &signer.addr,
+        "OPTIONS",
+        "/v1/sign",
+        &[
+            ("Origin", origin),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        b"",
+    );
+    assert_eq!(preflight.status, 204);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some(origin)
+    );
+    assert_eq!(
+        preflight.header("access-control-allow-methods"),
+        Some("POST, OPTIONS")
+    );
+    assert_eq!(
+        preflight.header("access-control-allow-headers"),
+        Some("content-type")
+    );
+    let foreign = request(
+        &signer.addr,
+        "OPTIONS",
+        "/v1/sign",
+        &[("Origin", "https://evil.test")],
+        b"",
+    );
+    assert_eq!(
+        (
+            foreign.status,
+            foreign.header("access-control-allow-origin")
+        ),
+        (403, None)
+    );
+
+    // A license this signer holds no secret for: the same 403 whatever the id.
+    let other = sandbox.issue_app(&[]);
+    let unknown = request(
+        &signer.addr,
+        "POST",
+        "/v1/sign",
+        &headers,
+        json!({"license": other.jwt}).to_string().as_bytes(),
+    );
+    unknown.expect(
+        403,
+        json!({"code": "unknown_license", "error": "this signer does not sign for that license"}),
+    );
+
+    // GET /api/sign, the Media-IO shape.
+    let mio = |headers: &[(&str, &str)]| request(&signer.addr, "GET", "/api/sign", headers, b"");
+    for (headers, body) in [
+        (vec![], "missing x-datetime and x-token header"),
+        (
+            vec![("x-token", issued.jwt.as_str())],
+            "missing x-datetime header",
+        ),
+        (
+            vec![("x-datetime", "20261123T091500Z")],
+            "missing x-token header",
+        ),
+    ] {
+        let reply = mio(&headers);
+        assert_eq!((reply.status, reply.body.as_str()), (422, body));
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(reply.header("access-control-allow-methods"), Some("GET"));
+        assert_eq!(
+            reply.header("access-control-allow-headers"),
+            Some("x-token,x-datetime")
+        );
+    }
+    let now = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S.000Z")
+        .to_string();
+    let reply = mio(&[
+        ("x-datetime", &now),
+        ("x-token", &issued.jwt),
+        ("Origin", origin),
+    ]);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("access-control-allow-origin"), Some(origin));
+    let mio_check = [
+        "verify-request",
+        issued.jwt.as_str(),
+        "--scheme",
+        "mio",
+        "--datetime",
+        &now,
+        "--signature",
+        &reply.body,
+        "--product",
+        "app",
+    ];
+    assert_eq!(sandbox.run(mio_check).code, 0);
+    let options = request(&signer.addr, "OPTIONS", "/api/sign", &[], b"");
+    assert_eq!((options.status, options.body.as_str()), (200, ""));
+    signer.get("/healthz").expect(200, json!({"status": "ok"}));
+    assert_eq!(signer.stop("-TERM"), Some(0));
+}
