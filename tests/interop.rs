@@ -1,4 +1,4 @@
-//! Licenses and keys checked by tools that share no code with keyctl: OpenSSL and Python's
+//! Licenses and keys checked by tools that share no code with keyctl: OpenSSL, PyJWT and Python's
 //! `cryptography`. These tests fail (they do not skip) when the tool is missing.
 
 use crate::common::*;
@@ -120,5 +120,60 @@ fn licenses_signed_with_an_openssl_key_verify_with_its_openssl_public_key() {
         openssl_verify(&sandbox, input.as_bytes(), &unb64(signature))
             .status
             .success()
+    );
+}
+
+/// A Python interpreter that has PyJWT: the default `python3`, else Debian's, which ships
+/// `python3-jwt` on these machines. Fails the test when there is none.
+fn python_with_pyjwt() -> &'static str {
+    ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|python| {
+            std::process::Command::new(python)
+                .args(["-c", "import jwt, cryptography"])
+                .output()
+                .is_ok_and(|out| out.status.success())
+        })
+        .expect("this test needs Python with PyJWT and cryptography: python3 -m pip install pyjwt cryptography")
+}
+
+#[test]
+fn pyjwt_verifies_a_license_with_the_exported_pem_and_jwks() {
+    let (sandbox, issued) = issued_with_exports();
+    let script = r#"
+import json, sys, jwt
+token, pem_path, jwks_path = sys.argv[1:4]
+options = {"require": ["iss", "sub", "jti", "iat"]}
+with open(pem_path) as f:
+    by_pem = jwt.decode(token, f.read(), algorithms=["EdDSA"], options=options)
+with open(jwks_path) as f:
+    jwks = jwt.PyJWKSet.from_dict(json.load(f))
+kid = jwt.get_unverified_header(token)["kid"]
+key = next(k for k in jwks.keys if k.key_id == kid)
+by_jwks = jwt.decode(token, key.key, algorithms=["EdDSA"], options=options)
+assert by_pem == by_jwks
+try:
+    jwt.decode(token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"), key.key, algorithms=["EdDSA"])
+    sys.exit("a tampered signature verified")
+except jwt.InvalidSignatureError:
+    pass
+print(by_pem["jti"], by_pem["sub"], ",".join(by_pem["products"]))
+"#;
+    let args = [
+        "-c",
+        script,
+        &issued.jwt,
+        &sandbox.path("public.pem"),
+        &sandbox.path("keys.jwks"),
+    ];
+    let out = tool(python_with_pyjwt(), &args);
+    assert!(
+        out.status.success(),
+        "PyJWT refused the license: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{} alice app\n", issued.id)
     );
 }
