@@ -3,6 +3,7 @@
 
 mod common;
 
+mod batch;
 mod cli_keys;
 mod cli_licenses;
 mod cli_products;

@@ -1,0 +1,248 @@
+//! `license issue --batch` and `verify --batch` through the real binary.
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::{json, Value};
+
+use crate::common::{vendor, Sandbox};
+
+/// CSV input of `rows` licenses for `app`, licensee `user{i}@example.com`.
+fn csv_rows(rows: usize) -> String {
+    let mut csv = String::from("licensee,products,expires,activations,features,meta\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "user{i}@example.com,app,365d,3,pro;beta,\"{{\"\"n\"\":{i}}}\"\n"
+        ));
+    }
+    csv
+}
+
+fn jsonl(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn license_count(sandbox: &Sandbox) -> usize {
+    sandbox
+        .run(["license", "list", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn a_thousand_rows_round_trip_in_order_with_a_private_output_file() {
+    let sandbox = Sandbox::with_products();
+    let input = sandbox.write("orders.csv", csv_rows(1000));
+    let out = sandbox.path("licenses.jsonl");
+    let run = sandbox.run(["license", "issue", "--batch", &input, "--out", &out]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""));
+    assert!(
+        run.stderr.starts_with("keyctl: issued 1000 licenses in "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let issued = jsonl(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(issued.len(), 1000);
+    for (i, license) in issued.iter().enumerate() {
+        assert_eq!(
+            (license["line"].as_u64(), license["licensee"].as_str()),
+            (
+                Some(i as u64 + 2),
+                Some(format!("user{i}@example.com").as_str())
+            )
+        );
+        assert!(license["secret"].as_str().unwrap().starts_with("ks1_"));
+    }
+    assert_eq!(license_count(&sandbox), 1000);
+    // Every license is stored with its short key and verifies with the store.
+    let last = &issued[999];
+    let shown = sandbox.run([
+        "license",
+        "show",
+        last["short_key"].as_str().unwrap(),
+        "--secret",
+    ]);
+    assert_eq!(shown.stdout.trim(), last["secret"]);
+
+    let jwts: String = issued
+        .iter()
+        .map(|l| format!("{}\n", l["jwt"].as_str().unwrap()))
+        .collect();
+    let file = sandbox.write("jwts.txt", jwts);
+    let verified = sandbox.run(["verify", "--batch", &file, "--product", "app"]);
+    assert_eq!(verified.code, 0, "{}", verified.stderr);
+    let results = jsonl(&verified.stdout);
+    assert_eq!(results.len(), 1001);
+    for (i, result) in results[..1000].iter().enumerate() {
+        let expected = json!({"line": i + 1, "valid": true, "code": "valid", "error": null, "license_id": issued[i]["id"]});
+        assert_eq!(result, &expected);
+    }
+    assert_eq!(
+        results[1000],
+        json!({"summary": {"total": 1000, "valid": 1000}})
+    );
+}
+
+#[test]
+fn a_bad_row_stops_the_batch_before_anything_is_issued() {
+    let sandbox = Sandbox::with_products();
+    let mut lines: Vec<String> = csv_rows(1000).lines().map(str::to_owned).collect();
+    lines[536] = "user535@example.com,app,someday,3,pro,".into(); // line 537
+    let input = sandbox.write("orders.csv", lines.join("\n") + "\n");
+    let out = sandbox.path("licenses.jsonl");
+    let run = sandbox.run(["license", "issue", "--batch", &input, "--out", &out]);
+    run.error(2, "batch line 537: expires: `someday` is not a duration (365d), a date (2027-12-31) or an RFC 3339 time");
+    assert_eq!(license_count(&sandbox), 0);
+    assert!(!std::path::Path::new(&out).exists());
+
+    let unknown = sandbox.write("unknown.jsonl", "{\"licensee\":\"a\",\"products\":[\"app\"]}\n{\"licensee\":\"b\",\"products\":[\"nope\"]}\n");
+    sandbox
+        .run(["license", "issue", "--batch", &unknown])
+        .error(2, "batch line 2: products: product `nope` not found");
+    assert_eq!(license_count(&sandbox), 0);
+}
+
+#[test]
+fn skip_invalid_issues_exactly_the_good_rows_and_rejects_the_rest() {
+    let sandbox = Sandbox::with_products();
+    let input = "{\"licensee\":\"a\",\"products\":[\"app\"],\"activations\":2}\n\
+                 {\"licensee\":\"b\",\"products\":[\"app\"],\"activations\":0}\n\
+                 not json\n\
+                 {\"licensee\":\"d\",\"products\":\"app;web\",\"domains\":[\"*.example.com\"]}\n";
+    let rejects = sandbox.path("rejects.jsonl");
+    let run = sandbox.run_stdin(
+        [
+            "license",
+            "issue",
+            "--batch",
+            "-",
+            "--skip-invalid",
+            "--rejects",
+            &rejects,
+            "--output-format",
+            "csv",
+        ],
+        input,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .ends_with(&format!("; 2 rows rejected (see {rejects})\n")),
+        "{}",
+        run.stderr
+    );
+    let mut csv = run.stdout.lines();
+    assert_eq!(
+        csv.next(),
+        Some("line,id,short_key,licensee,products,expires,jwt,secret")
+    );
+    let rows: Vec<Vec<&str>> = csv.map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows.iter().map(|r| (r[0], r[3], r[4])).collect::<Vec<_>>(),
+        [("1", "a", "app"), ("4", "d", "app;web")]
+    );
+    assert_eq!(
+        jsonl(&std::fs::read_to_string(&rejects).unwrap()),
+        [
+            json!({"line": 2, "error": "activations: 0 is not a positive number or -1 (unlimited)", "row": input.lines().nth(1).unwrap().trim()}),
+            json!({"line": 3, "error": "not a JSON object", "row": "not json"}),
+        ]
+    );
+    assert_eq!(license_count(&sandbox), 2);
+}
+
+#[test]
+fn batch_verify_reports_each_line_and_exits_with_the_most_severe_failure() {
+    let sandbox = Sandbox::with_products();
+    let good = sandbox.issue_app(&[]);
+    let web = sandbox.issue(&[
+        "--product",
+        "web",
+        "--licensee",
+        "w",
+        "--domain",
+        "*.example.com",
+    ]);
+    let expired = sandbox.issue_app(&[
+        "--expires",
+        "2020-01-01T00:00:00Z",
+        "--not-before",
+        "2019-01-01",
+    ]);
+    let forged = crate::common::other().sign(&crate::common::claims(json!({"products": ["app"]})));
+    let input = format!(
+        "{}\n\n{}\n{{\"license\":\"{}\",\"product\":\"web\",\"domain\":\"a.example.com\"}}\n{{\"license\":\"{}\",\"product\":\"web\"}}\ngarbage\n{}\n",
+        good.jwt, expired.jwt, web.jwt, web.jwt, forged
+    );
+    let run = sandbox.run_stdin(
+        ["verify", "--batch", "-", "--product", "app"],
+        input.clone(),
+    );
+    let codes: Vec<(u64, String)> = jsonl(&run.stdout)[..6]
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        (1, "valid"),
+        (3, "expired"),
+        (4, "valid"),
+        (5, "scope_mismatch"),
+        (6, "malformed"),
+        (7, "bad_signature"),
+    ];
+    assert_eq!(codes, expected.map(|(l, c)| (l, c.to_owned())));
+    assert_eq!(
+        jsonl(&run.stdout)[6],
+        json!({"summary": {"total": 6, "valid": 2, "expired": 1, "scope_mismatch": 1, "malformed": 1, "bad_signature": 1}})
+    );
+    assert_eq!(run.code, 4, "bad_signature is the most severe");
+
+    // Without the forgery and the garbage, the worst is the scope mismatch (7) over expiry (5).
+    let milder: String = input.lines().take(5).map(|l| format!("{l}\n")).collect();
+    assert_eq!(
+        sandbox
+            .run_stdin(["verify", "--batch", "-", "--product", "app"], milder)
+            .code,
+        7
+    );
+    // Revocation is checked against the store.
+    sandbox.run(["license", "revoke", &good.id]).success();
+    let revoked = sandbox.run_stdin(
+        ["verify", "--batch", "-", "--product", "app"],
+        format!("{}\n", good.jwt),
+    );
+    assert_eq!(
+        (revoked.code, jsonl(&revoked.stdout)[0]["code"].clone()),
+        (8, json!("revoked"))
+    );
+    // With --public-key the store is not opened and a vendor-signed license verifies.
+    let vendor_license = vendor().sign(&crate::common::claims(
+        json!({"products": ["app"], "exp": 4_000_000_000i64}),
+    ));
+    let offline = Sandbox::new().run_stdin(
+        [
+            "verify",
+            "--batch",
+            "-",
+            "--product",
+            "app",
+            "--public-key",
+            &crate::common::fixture("vendor.pub.pem"),
+        ],
+        format!("{vendor_license}\n"),
+    );
+    assert_eq!(offline.code, 0, "{}", offline.stdout);
+}
