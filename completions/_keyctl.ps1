@@ -43,7 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;init' {
-            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The vendor name put in every license''s `iss` claim')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The vendor name put in every license''s `iss` claim [default: keyctl]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -408,7 +408,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on')
             [CompletionResult]::new('--max-skew', '--max-skew', [CompletionResultType]::ParameterName, 'Allowed difference between a signed request''s datetime and the server''s clock')
             [CompletionResult]::new('--leeway', '--leeway', [CompletionResultType]::ParameterName, 'Tolerance for license expiry and not-before')
-            [CompletionResult]::new('--replay-capacity', '--replay-capacity', [CompletionResultType]::ParameterName, 'Signed requests remembered against replay (about 60 bytes each)')
+            [CompletionResult]::new('--replay-capacity', '--replay-capacity', [CompletionResultType]::ParameterName, 'Signed requests remembered against replay (20-40 bytes each; sustains about N / max-skew validations/s)')
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'A client must send its request head within this time')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'A request (body included) must be handled within this time')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')

@@ -39,7 +39,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyctl;init'= {
-            cand --issuer 'The vendor name put in every license''s `iss` claim'
+            cand --issuer 'The vendor name put in every license''s `iss` claim [default: keyctl]'
             cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
@@ -360,7 +360,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --listen 'Address to listen on'
             cand --max-skew 'Allowed difference between a signed request''s datetime and the server''s clock'
             cand --leeway 'Tolerance for license expiry and not-before'
-            cand --replay-capacity 'Signed requests remembered against replay (about 60 bytes each)'
+            cand --replay-capacity 'Signed requests remembered against replay (20-40 bytes each; sustains about N / max-skew validations/s)'
             cand --header-timeout 'A client must send its request head within this time'
             cand --request-timeout 'A request (body included) must be handled within this time'
             cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'

@@ -41,7 +41,7 @@ complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "activation" -d 'List 
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l issuer -d 'The vendor name put in every license\'s `iss` claim' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l issuer -d 'The vendor name put in every license\'s `iss` claim [default: keyctl]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s h -l help -d 'Print help'
@@ -236,7 +236,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -s V -l ve
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l listen -d 'Address to listen on' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l max-skew -d 'Allowed difference between a signed request\'s datetime and the server\'s clock' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l leeway -d 'Tolerance for license expiry and not-before' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l replay-capacity -d 'Signed requests remembered against replay (about 60 bytes each)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l replay-capacity -d 'Signed requests remembered against replay (20-40 bytes each; sustains about N / max-skew validations/s)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l header-timeout -d 'A client must send its request head within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l request-timeout -d 'A request (body included) must be handled within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F

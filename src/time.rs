@@ -1,4 +1,4 @@
-//! Parsing of the durations (`90d`) and instants (`2027-12-31`, RFC 3339, `+365d`) users type,
+//! Parsing of the durations (`90d`) and instants (`365d` from now, `2027-12-31`, RFC 3339) users type,
 //! and RFC 3339 rendering. All functions take the current time as an argument.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};

@@ -116,7 +116,8 @@ fn skip_invalid_issues_exactly_the_good_rows_and_rejects_the_rest() {
     let input = "{\"licensee\":\"a\",\"products\":[\"app\"],\"activations\":2}\n\
                  {\"licensee\":\"b\",\"products\":[\"app\"],\"activations\":0}\n\
                  not json\n\
-                 {\"licensee\":\"d\",\"products\":\"app;web\",\"domains\":[\"*.example.com\"]}\n";
+                                  {\"licensee\":\"d\",\"products\":\"app;web\",\"domains\":[\"*.example.com\"]}\n\
+                 {\"licensee\":\"e\",\"products\":[\"ghost\"]}\n";
     let rejects = sandbox.path("rejects.jsonl");
     let run = sandbox.run_stdin(
         [
@@ -135,7 +136,7 @@ fn skip_invalid_issues_exactly_the_good_rows_and_rejects_the_rest() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr
-            .ends_with(&format!("; 2 rows rejected (see {rejects})\n")),
+            .ends_with(&format!("; 3 rows rejected (see {rejects})\n")),
         "{}",
         run.stderr
     );
@@ -154,6 +155,7 @@ fn skip_invalid_issues_exactly_the_good_rows_and_rejects_the_rest() {
         [
             json!({"line": 2, "error": "activations: 0 is not a positive number or -1 (unlimited)", "row": input.lines().nth(1).unwrap().trim()}),
             json!({"line": 3, "error": "not a JSON object", "row": "not json"}),
+            json!({"line": 5, "error": "products: product `ghost` not found", "row": input.lines().nth(4).unwrap().trim()}),
         ]
     );
     assert_eq!(license_count(&sandbox), 2);
@@ -245,4 +247,24 @@ fn batch_verify_reports_each_line_and_exits_with_the_most_severe_failure() {
         format!("{vendor_license}\n"),
     );
     assert_eq!(offline.code, 0, "{}", offline.stdout);
+}
+
+#[test]
+fn an_existing_out_file_is_refused_before_anything_is_issued() {
+    let sandbox = Sandbox::with_products();
+    let input = sandbox.write("orders.csv", csv_rows(3));
+    let out = sandbox.write("licenses.jsonl", "keep me\n");
+    sandbox
+        .run(["license", "issue", "--batch", &input, "--out", &out])
+        .error(
+            1,
+            &format!("{out} already exists; use --force to overwrite it"),
+        );
+    assert_eq!(license_count(&sandbox), 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+    let forced = sandbox.run([
+        "license", "issue", "--batch", &input, "--out", &out, "--force",
+    ]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_eq!(jsonl(&std::fs::read_to_string(&out).unwrap()).len(), 3);
 }

@@ -67,7 +67,7 @@ fn init_again_changes_nothing() {
             "store {} exists already; nothing changed\n",
             sandbox.store_str()
         ),
-        "",
+        "keyctl: warning: the store's issuer stays \"Acme Corp\"; --issuer \"Someone Else\" applies only to a new store\n",
     );
     let keys = sandbox.run(["key", "list", "--json"]).json();
     assert_eq!(keys.as_array().unwrap().len(), 1);

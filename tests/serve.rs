@@ -352,7 +352,7 @@ fn v1_validate_checks_signature_skew_replay_and_the_license() {
 
     server.post_json("/v1/validate", &json!({"license": 1})).expect(
         400,
-        json!({"code": "malformed", "error": "the body is not the expected JSON (invalid type: integer `1`, expected a string)"}),
+        json!({"valid": false, "code": "malformed", "error": "the body is not the expected JSON (invalid type: integer `1`, expected a string)"}),
     );
 }
 
@@ -377,6 +377,17 @@ fn v1_activate_is_idempotent_refuses_when_full_and_deactivate_frees_a_seat() {
         json!({"deactivated": true, "license_id": issued.id, "hwid": "a", "activations": {"used": 0, "allowed": 1}}),
     );
     assert_eq!(server.post_json("/v1/activate", &body("b")).status, 200);
+    // A revoked license can no longer activate, but its seats can still be given back.
+    sandbox.run(["license", "revoke", &issued.id]).success();
+    assert_eq!(
+        server.post_json("/v1/activate", &body("c")).json()["code"],
+        "revoked"
+    );
+    let freed = server.post_json("/v1/deactivate", &body("b"));
+    assert_eq!(
+        (freed.status, freed.json()["deactivated"].clone()),
+        (200, json!(true))
+    );
     let unknown = json!({"key": "00000-00000-00000-00000-00000", "product": "app", "hwid": "x"});
     server.post_json("/v1/activate", &unknown).expect(
         404,
@@ -409,9 +420,9 @@ fn bad_requests_get_json_errors_never_500() {
         (400, json!("malformed"))
     );
     let big = vec![b'x'; 17 * 1024];
-    assert_eq!(
-        request(&server.addr, "POST", "/v1/validate", &[], &big).status,
-        413
+    request(&server.addr, "POST", "/v1/validate", &[], &big).expect(
+        413,
+        json!({"code": "too_large", "error": "Failed to buffer the request body: length limit exceeded"}),
     );
     let huge_header = "h".repeat(20 * 1024);
     assert_eq!(

@@ -1,12 +1,11 @@
 //! `keyctl license issue --batch`: validate every row first, then sign on all cores and
 //! store in large atomic chunks, writing each license out in input order.
 
-use std::collections::HashSet;
 use std::io::Write;
 
 use serde_json::json;
 
-use super::rows::{Row, RowError};
+use super::rows::Row;
 use super::{parallel_map, Progress};
 use crate::error::{Error, Result};
 use crate::license::Issuer;
@@ -35,18 +34,17 @@ pub struct Checked {
     pub rejected: u64,
 }
 
-/// Pass one: checks every row (and that its products exist) before anything is signed.
-/// Without `rejects`, the first bad row is the error; with it, bad rows are written there
-/// as JSON lines `{"line", "error", "row"}` and skipped.
+/// Pass one: checks every row (read with the store's products in its [`Rules`](super::rows::Rules))
+/// before anything is signed. Without `rejects`, the first bad row is the error; with it, bad
+/// rows are written there as JSON lines `{"line", "error", "row"}` and skipped, and pass two,
+/// reading with the same rules, skips them too.
 pub fn check_all(
     rows: impl Iterator<Item = Result<Row>>,
-    products: &HashSet<String>,
     mut rejects: Option<&mut dyn Write>,
 ) -> Result<Checked> {
     let mut checked = Checked::default();
     for row in rows {
-        let (line, request) = row?;
-        match request.and_then(|r| check_products(line, &r.products, products).map(|()| r)) {
+        match row?.1 {
             Ok(_) => checked.valid += 1,
             Err(err) => match rejects.as_deref_mut() {
                 None => {
@@ -64,21 +62,6 @@ pub fn check_all(
         }
     }
     Ok(checked)
-}
-
-fn check_products(
-    line: u64,
-    wanted: &[String],
-    products: &HashSet<String>,
-) -> std::result::Result<(), RowError> {
-    match wanted.iter().find(|p| !products.contains(*p)) {
-        Some(missing) => Err(RowError {
-            line,
-            reason: format!("products: product `{missing}` not found"),
-            text: String::new(),
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Writes issued licenses in the chosen format.

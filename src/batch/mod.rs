@@ -7,8 +7,6 @@ pub mod verify;
 
 /// How far along a batch is, for a progress bar the library never draws itself.
 pub trait Progress: Sync {
-    /// Rows the batch will process.
-    fn start(&self, total: u64);
     /// `rows` more rows are done.
     fn advance(&self, rows: u64);
 }
@@ -17,7 +15,6 @@ pub trait Progress: Sync {
 pub struct Silent;
 
 impl Progress for Silent {
-    fn start(&self, _: u64) {}
     fn advance(&self, _: u64) {}
 }
 

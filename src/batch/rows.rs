@@ -1,7 +1,7 @@
 //! Reading batch input: CSV with a header row, or JSON Lines, one license request per row,
 //! streamed with a bound on every line.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Read};
 
 use serde_json::{Map, Value};
@@ -62,6 +62,15 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// What every row is checked against.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    /// The time relative expiries (`365d`) count from.
+    pub now: Timestamp,
+    /// The products that exist; `None` skips the check.
+    pub products: Option<HashSet<String>>,
+}
+
 /// One input row: where it is and what it asks for.
 pub type Row = (u64, std::result::Result<IssueRequest, RowError>);
 
@@ -102,16 +111,16 @@ impl<R: Read> Read for LineLimit<R> {
     }
 }
 
-/// Streams the rows of `input` as requests, resolving relative times against `now`.
+/// Streams the rows of `input` as requests checked against `rules`.
 pub fn read_rows<'a, R: Read + 'a>(
     input: R,
     format: InputFormat,
-    now: Timestamp,
+    rules: Rules,
 ) -> Result<Box<dyn Iterator<Item = Result<Row>> + 'a>> {
     let input = LineLimit::new(input);
     match format {
-        InputFormat::Jsonl => Ok(Box::new(jsonl_rows(input, now))),
-        InputFormat::Csv => csv_rows(input, now),
+        InputFormat::Jsonl => Ok(Box::new(jsonl_rows(input, rules))),
+        InputFormat::Csv => csv_rows(input, rules),
     }
 }
 
@@ -119,7 +128,7 @@ fn input_error(err: impl std::fmt::Display) -> Error {
     Error::invalid("batch input", err.to_string())
 }
 
-fn jsonl_rows<R: Read>(input: R, now: Timestamp) -> impl Iterator<Item = Result<Row>> {
+fn jsonl_rows<R: Read>(input: R, rules: Rules) -> impl Iterator<Item = Result<Row>> {
     let mut lines = std::io::BufReader::with_capacity(256 * 1024, input).split(b'\n');
     let mut number = 0u64;
     std::iter::from_fn(move || loop {
@@ -128,11 +137,19 @@ fn jsonl_rows<R: Read>(input: R, now: Timestamp) -> impl Iterator<Item = Result<
             Err(err) => return Some(Err(input_error(format!("line {}: {err}", number + 1)))),
         };
         number += 1;
-        let text = String::from_utf8_lossy(&line).trim().to_owned();
+        let Ok(text) = String::from_utf8(line) else {
+            let error = RowError {
+                line: number,
+                reason: "the row is not UTF-8".into(),
+                text: String::new(),
+            };
+            return Some(Ok((number, Err(error))));
+        };
+        let text = text.trim().to_owned();
         if text.is_empty() {
             continue;
         }
-        let row = parse_jsonl(&text, now).map_err(|reason| RowError {
+        let row = parse_jsonl(&text, &rules).map_err(|reason| RowError {
             line: number,
             reason,
             text,
@@ -141,7 +158,7 @@ fn jsonl_rows<R: Read>(input: R, now: Timestamp) -> impl Iterator<Item = Result<
     })
 }
 
-fn parse_jsonl(text: &str, now: Timestamp) -> std::result::Result<IssueRequest, String> {
+fn parse_jsonl(text: &str, rules: &Rules) -> std::result::Result<IssueRequest, String> {
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) else {
         return Err("not a JSON object".into());
     };
@@ -169,12 +186,12 @@ fn parse_jsonl(text: &str, now: Timestamp) -> std::result::Result<IssueRequest, 
             Some(Value::Bool(_)) => Err(format!("{name}: must not be a boolean")),
         }
     };
-    build_request(field, now)
+    build_request(field, rules)
 }
 
 fn csv_rows<'a, R: Read + 'a>(
     input: R,
-    now: Timestamp,
+    rules: Rules,
 ) -> Result<Box<dyn Iterator<Item = Result<Row>> + 'a>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -225,7 +242,7 @@ fn csv_rows<'a, R: Read + 'a>(
                 .filter(|v| !v.is_empty())
                 .map(|v| Field::Text(v.to_owned())))
         };
-        let row = build_request(field, now).map_err(|reason| RowError {
+        let row = build_request(field, &rules).map_err(|reason| RowError {
             line,
             reason,
             text: record.iter().collect::<Vec<_>>().join(","),
@@ -278,8 +295,9 @@ impl Field {
 
 fn build_request(
     field: impl Fn(&str) -> std::result::Result<Option<Field>, String>,
-    now: Timestamp,
+    rules: &Rules,
 ) -> std::result::Result<IssueRequest, String> {
+    let now = rules.now;
     let text = |name: &str| field(name)?.map(|f| f.into_text(name)).transpose();
     let list = |name: &str| {
         Ok::<_, String>(
@@ -322,6 +340,11 @@ fn build_request(
         meta,
     };
     crate::license::validate(&request).map_err(|e| e.to_string())?;
+    if let Some(products) = &rules.products {
+        if let Some(missing) = request.products.iter().find(|p| !products.contains(*p)) {
+            return Err(format!("products: product `{missing}` not found"));
+        }
+    }
     Ok(request)
 }
 
@@ -330,10 +353,17 @@ mod tests {
     use super::*;
 
     fn rows(input: &str, format: InputFormat) -> Vec<Row> {
-        read_rows(input.as_bytes(), format, 1_795_000_000)
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        read_rows(
+            input.as_bytes(),
+            format,
+            Rules {
+                now: 1_795_000_000,
+                products: None,
+            },
+        )
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
     }
 
     #[test]
@@ -372,7 +402,7 @@ mod tests {
     #[test]
     fn overlong_lines_are_refused() {
         let input = format!("{{\"licensee\":\"{}\"}}\n", "x".repeat(MAX_LINE));
-        let mut rows = read_rows(input.as_bytes(), InputFormat::Jsonl, 0).unwrap();
+        let mut rows = read_rows(input.as_bytes(), InputFormat::Jsonl, Rules::default()).unwrap();
         assert!(rows
             .next()
             .unwrap()

@@ -1,6 +1,5 @@
 //! `license issue --batch` and `verify --batch`: files, stdin, progress and the summary.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -11,7 +10,7 @@ use clap::Args;
 
 use super::Env;
 use crate::batch::issue::{check_all, issue_all, LicenseWriter, OutputFormat};
-use crate::batch::rows::{read_rows, InputFormat};
+use crate::batch::rows::{read_rows, InputFormat, Rules};
 use crate::batch::verify::{verify_all, Defaults};
 use crate::batch::{self, Progress};
 use crate::error::{Error, Result};
@@ -48,27 +47,22 @@ pub struct BatchIssueArgs {
 struct Bar(Option<indicatif::ProgressBar>);
 
 impl Bar {
-    fn new(what: &str) -> Bar {
+    /// A bar with rate and ETA when `total` is known, else a counter with the rate.
+    fn new(what: &str, total: Option<u64>) -> Bar {
         if !std::io::stderr().is_terminal() {
             return Bar(None);
         }
-        let bar = indicatif::ProgressBar::new(0);
-        let style = indicatif::ProgressStyle::with_template(&format!(
-            "{what} {{bar:40}} {{pos}}/{{len}} {{per_sec}} eta {{eta}}"
-        ))
-        .expect("valid template");
-        bar.set_style(style);
+        let template = match total {
+            Some(_) => format!("{what} {{bar:40}} {{pos}}/{{len}} {{per_sec}} eta {{eta}}"),
+            None => format!("{what} {{pos}} {{per_sec}}"),
+        };
+        let bar = indicatif::ProgressBar::new(total.unwrap_or(0));
+        bar.set_style(indicatif::ProgressStyle::with_template(&template).expect("valid template"));
         Bar(Some(bar))
     }
 }
 
 impl Progress for Bar {
-    fn start(&self, total: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_length(total);
-        }
-    }
-
     fn advance(&self, rows: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(rows);
@@ -112,37 +106,47 @@ fn output_format_for(path: Option<&Path>) -> OutputFormat {
 pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
     let source = args.batch.as_deref().expect("--batch given");
     let started = Instant::now();
+    if let Some(out) = args
+        .out
+        .as_deref()
+        .filter(|out| out.exists() && !args.force)
+    {
+        return Err(Error::Conflict(format!(
+            "{} already exists; use --force to overwrite it",
+            out.display()
+        )));
+    }
     let store = env.open_store()?;
     let (path, _spool) = reread_input(source)?;
     let format = args
         .input_format
         .unwrap_or_else(|| InputFormat::from_path(source));
-    let products: HashSet<String> = store.products()?.into_iter().map(|p| p.id).collect();
+    let rules = Rules {
+        now: env.now,
+        products: Some(store.products()?.into_iter().map(|p| p.id).collect()),
+    };
 
     // Pass one: every row is checked before anything is signed.
     let mut rejects = match &args.rejects {
         Some(file) => Some(BufWriter::new(create(file, false, args.force)?)),
         None => None,
     };
-    let checked = check_all(
-        read_rows(open(&path)?, format, env.now)?,
-        &products,
-        rejects.as_mut().map(|w| w as &mut dyn Write),
-    )?;
+    let rows = read_rows(open(&path)?, format, rules.clone())?;
+    let checked = check_all(rows, rejects.as_mut().map(|w| w as &mut dyn Write))?;
     if let Some(mut rejects) = rejects {
         rejects.flush().map_err(|e| Error::io("reject file", e))?;
     }
 
     // Pass two: sign, store, write out.
-    let bar = Bar::new("issuing");
-    bar.start(checked.valid);
+    let bar = Bar::new("issuing", Some(checked.valid));
     let out_format = args
         .output_format
         .unwrap_or_else(|| output_format_for(args.out.as_deref()));
+    let rows = read_rows(open(&path)?, format, rules)?;
     let issued = match &args.out {
+        // Written to a private temporary file beside --out and renamed only once the store
+        // is synced: a crashed batch leaves no output claiming licenses the store lost.
         Some(out) => {
-            // Written to a private temporary file beside --out and renamed only once the
-            // store is flushed: a crashed batch leaves no output claiming licenses it lost.
             let dir = out
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
@@ -152,32 +156,18 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
                 .set_permissions(std::fs::Permissions::from_mode(0o600))
                 .map_err(|e| Error::io(temp.path(), e))?;
             let mut writer = LicenseWriter::new(BufWriter::new(temp), out_format);
-            let rows = read_rows(open(&path)?, format, env.now)?;
             let issued = issue_all(&store, rows, &mut writer, env.now, batch::threads(), &bar)?;
             let temp = writer
                 .finish()
-                .map_err(|e| Error::io(out, e))?
-                .into_inner()
-                .map_err(|e| Error::io(out, e.into_error()))?;
+                .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+                .map_err(|e| Error::io(out, e))?;
             temp.as_file().sync_all().map_err(|e| Error::io(out, e))?;
-            let persisted = if args.force {
-                temp.persist(out).map(|_| ())
-            } else {
-                temp.persist_noclobber(out).map(|_| ())
-            };
-            persisted.map_err(|e| match e.error.kind() {
-                std::io::ErrorKind::AlreadyExists => Error::Conflict(format!(
-                    "{} already exists; use --force to overwrite it",
-                    out.display()
-                )),
-                _ => Error::io(out, e.error),
-            })?;
+            temp.persist(out).map_err(|e| Error::io(out, e.error))?;
             issued
         }
         None => {
             let mut writer =
                 LicenseWriter::new(BufWriter::new(std::io::stdout().lock()), out_format);
-            let rows = read_rows(open(&path)?, format, env.now)?;
             let issued = issue_all(&store, rows, &mut writer, env.now, batch::threads(), &bar)?;
             writer.finish().map_err(|source| Error::Stream {
                 what: "stdout",
@@ -189,11 +179,13 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
     drop(bar);
     let seconds = started.elapsed().as_secs_f64();
     let rejected = match (&args.rejects, checked.rejected) {
-        (Some(file), n) if n > 0 => format!(
-            "; {n} {} rejected (see {})",
-            if n == 1 { "row" } else { "rows" },
-            file.display()
-        ),
+        (Some(file), n) if n > 0 => {
+            format!(
+                "; {n} {} rejected (see {})",
+                if n == 1 { "row" } else { "rows" },
+                file.display()
+            )
+        }
         _ => String::new(),
     };
     eprintln!(
@@ -217,7 +209,7 @@ pub fn verify(
         "-" => Box::new(std::io::stdin().lock()),
         path => Box::new(open(Path::new(path))?),
     };
-    let bar = Bar::new("verifying");
+    let bar = Bar::new("verifying", None);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let state = store.map(|s| s as &(dyn LicenseState + Sync));
     let summary = verify_all(

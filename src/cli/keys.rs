@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::{done, emit, Env};
+use super::{done, emit, warn, Env};
 use crate::control::{Op, Reply};
 use crate::error::Result;
 use crate::keys::KeyPair;
@@ -17,9 +17,9 @@ const MAX_KEY_FILE: usize = 64 * 1024;
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The vendor name put in every license's `iss` claim
-    #[arg(long, default_value = "keyctl")]
-    issuer: String,
+    /// The vendor name put in every license's `iss` claim [default: keyctl]
+    #[arg(long)]
+    issuer: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,7 +80,17 @@ pub struct ExportArgs {
 
 pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
     let path = env.store_path()?;
-    let (store, created) = Store::init(&path, &args.issuer, env.now)?;
+    let (store, created) = Store::init(&path, args.issuer.as_deref().unwrap_or("keyctl"), env.now)?;
+    if let Some(asked) = args
+        .issuer
+        .as_deref()
+        .filter(|asked| !created && *asked != store.issuer().unwrap_or_default())
+    {
+        warn(&format!(
+            "the store's issuer stays {:?}; --issuer {asked:?} applies only to a new store",
+            store.issuer()?
+        ));
+    }
     let active = store
         .keys()?
         .into_iter()

@@ -29,7 +29,7 @@ pub struct ServeArgs {
     /// Tolerance for license expiry and not-before
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     leeway: String,
-    /// Signed requests remembered against replay (about 60 bytes each)
+    /// Signed requests remembered against replay (20-40 bytes each; sustains about N / max-skew validations/s)
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     replay_capacity: usize,
     /// A client must send its request head within this time

@@ -68,7 +68,11 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _peer)) = accepted else { continue };
+                                let Ok((stream, _peer)) = accepted else {
+                    // Out of descriptors, say: back off instead of spinning on the error.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let service = TowerToHyperService::new(app.clone());
                 let connection = builder.serve_connection(TokioIo::new(stream), service);
@@ -99,6 +103,29 @@ pub async fn bind(addr: SocketAddr) -> crate::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
         .map_err(|e| crate::Error::io(format!("listen on {addr}"), e))
+}
+
+/// A request body, bounded by the router's `DefaultBodyLimit`, whose rejections (too large,
+/// unreadable) are JSON errors like every other answer.
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(Body(bytes)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "too_large"
+                } else {
+                    "malformed"
+                };
+                Err(error_response(status, code, rejection.body_text()))
+            }
+        }
+    }
 }
 
 /// A JSON error body `{"code", "error"}` with `status`.

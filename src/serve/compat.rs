@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::v1::take_seat;
 use super::AppState;
-use crate::http::LoggedLicense;
+use crate::http::{Body, LoggedLicense};
 use crate::store::{Activated, Machine, Product};
 use crate::time;
 
@@ -159,7 +159,7 @@ pub(super) async fn activate(
     State(state): State<Arc<AppState>>,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Response {
     let args = match Args::required(&uri, &headers, &body, &ACTIVATE_ARGS) {
         Ok(args) => args,
@@ -209,7 +209,7 @@ pub(super) async fn check(
     State(state): State<Arc<AppState>>,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Response {
     let args = match Args::required(&uri, &headers, &body, &CHECK_ARGS) {
         Ok(args) => args,

@@ -85,7 +85,7 @@ impl AppState {
         let keys = store.trusted_keys()?;
         let flusher = Arc::clone(&store);
         Ok(AppState {
-            commit: GroupCommit::start(move || flusher.sync()),
+            commit: GroupCommit::start(move || flusher.flush()),
             keys: RwLock::new(Arc::new(keys)),
             verified: Mutex::new(HashMap::new()),
             replay: ReplayCache::new(config.replay_capacity),
@@ -208,5 +208,5 @@ pub async fn run(
     let control = socket::start(Arc::clone(&state))?;
     http::serve(listener, router(Arc::clone(&state)), limits, shutdown).await;
     control.stop();
-    state.store.sync()
+    state.store.flush()
 }

@@ -1,11 +1,14 @@
 //! The replay cache: signed requests already accepted within the skew window.
 //!
-//! Entries are 16 bytes of SHA-256 over `(license id, datetime, signature)` and an expiry
-//! (the datetime plus the skew, after which the request is stale anyway). The cache is
-//! bounded: when it is full of unexpired entries, new requests are refused (fail closed)
-//! rather than admitted unchecked.
+//! An entry is 8 bytes of SHA-256 over `(license id, datetime, signature)`, filed under its
+//! expiry second (the datetime plus the skew, after which the request is stale anyway), so
+//! expired entries leave whole seconds at a time. About 20-40 bytes per entry in all. A
+//! false match needs a 64-bit collision among live entries and only refuses a request,
+//! never admits one. The cache is bounded: full of live entries, it refuses new requests
+//! (fail closed) rather than admitting them unchecked. It sustains about
+//! `capacity / max_skew` fresh validations per second.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
@@ -32,8 +35,8 @@ pub struct ReplayCache {
 
 #[derive(Debug, Default)]
 struct Inner {
-    seen: HashMap<u128, Timestamp>,
-    by_arrival: VecDeque<(u128, Timestamp)>,
+    seen: HashSet<u64>,
+    by_expiry: BTreeMap<Timestamp, Vec<u64>>,
 }
 
 impl ReplayCache {
@@ -59,26 +62,24 @@ impl ReplayCache {
             hash.update(part.as_bytes());
             hash.update([0]);
         }
-        let digest = hash.finalize();
-        let key = u128::from_le_bytes(digest[..16].try_into().expect("16 bytes"));
+        let key = u64::from_le_bytes(hash.finalize()[..8].try_into().expect("8 bytes"));
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(&(old, old_expires)) = inner.by_arrival.front() {
-            if old_expires >= now {
+        while let Some(entry) = inner.by_expiry.first_entry() {
+            if *entry.key() >= now {
                 break;
             }
-            inner.by_arrival.pop_front();
-            if inner.seen.get(&old) == Some(&old_expires) {
+            for old in entry.remove() {
                 inner.seen.remove(&old);
             }
         }
-        if inner.seen.get(&key).is_some_and(|&e| e >= now) {
+        if inner.seen.contains(&key) {
             return Admission::Replayed;
         }
         if inner.seen.len() >= self.capacity {
             return Admission::Full;
         }
-        inner.seen.insert(key, expires);
-        inner.by_arrival.push_back((key, expires));
+        inner.seen.insert(key);
+        inner.by_expiry.entry(expires).or_default().push(key);
         Admission::Fresh
     }
 

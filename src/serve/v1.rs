@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::{Admission, AppState};
 use crate::error::Error;
-use crate::http::{error_response, LoggedLicense};
+use crate::http::{error_response, Body, LoggedLicense};
 use crate::license::{Claims, Outcome, Verdict};
 use crate::signer::{self, Scheme, SignedRequest};
 use crate::store::{Activated, LicenseRecord, Machine};
@@ -36,9 +36,16 @@ fn status_of(outcome: Outcome) -> StatusCode {
     }
 }
 
-/// `{"valid": false, "code", "error"}` with the outcome's status.
+/// `{"valid": false, "code", "error"}` with the outcome's status. An internal error is
+/// logged, and the client only learns that there was one.
 fn failure(verdict: &Verdict) -> Response {
-    let body = json!({ "valid": false, "code": verdict.outcome.code(), "error": verdict.reason });
+    let reason = if verdict.outcome == Outcome::Error {
+        tracing::error!("{}", verdict.reason);
+        "internal error; see the server log"
+    } else {
+        verdict.reason.as_str()
+    };
+    let body = json!({ "valid": false, "code": verdict.outcome.code(), "error": reason });
     (status_of(verdict.outcome), Json(body)).into_response()
 }
 
@@ -49,21 +56,26 @@ fn with_license(mut response: Response, license_id: &str) -> Response {
     response
 }
 
-/// Parses a JSON body, or answers 400 `malformed`.
-fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+/// Parses a JSON body, or says why it is `malformed`.
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Verdict> {
     serde_json::from_slice(body).map_err(|err| {
         let reason = err.to_string();
         let reason = reason.split(" at line ").next().unwrap_or_default();
-        error_response(
-            StatusCode::BAD_REQUEST,
-            "malformed",
+        Verdict::fail(
+            Outcome::Malformed,
             format!("the body is not the expected JSON ({reason})"),
         )
     })
 }
 
+/// [`parse_body`] for endpoints whose errors are `{"code", "error"}`.
+fn parse_machine_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    parse_body(body)
+        .map_err(|verdict| error_response(StatusCode::BAD_REQUEST, "malformed", verdict.reason))
+}
+
 fn store_failure(err: &Error) -> Response {
-    tracing::error!("store: {err}");
+    tracing::error!("{err}");
     error_response(
         StatusCode::INTERNAL_SERVER_ERROR,
         "error",
@@ -72,13 +84,13 @@ fn store_failure(err: &Error) -> Response {
 }
 
 /// `{"used", "allowed"}`, with -1 for unlimited.
-fn seats_json(used: u64, claims: &Claims) -> Value {
-    json!({ "used": used, "allowed": claims.max_activations.filter(|n| *n > 0).unwrap_or(-1) })
+fn seats_json(used: u64, max_activations: Option<i64>) -> Value {
+    json!({ "used": used, "allowed": max_activations.filter(|n| *n > 0).unwrap_or(-1) })
 }
 
 fn seats(state: &AppState, claims: &Claims) -> Value {
     let used = state.store.seats_used(&claims.jti).unwrap_or(0);
-    seats_json(used, claims)
+    seats_json(used, claims.max_activations)
 }
 
 #[derive(Deserialize)]
@@ -92,10 +104,10 @@ pub(super) struct ValidateBody {
 }
 
 /// `POST /v1/validate`: request signature, skew, replay, then the license itself.
-pub(super) async fn validate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+pub(super) async fn validate(State(state): State<Arc<AppState>>, Body(body): Body) -> Response {
     let body: ValidateBody = match parse_body(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(verdict) => return failure(&verdict),
     };
     let now = time::now();
     let license = signer::trim_license(&body.license);
@@ -172,22 +184,16 @@ pub(super) struct MachineBody {
 }
 
 impl MachineBody {
-    /// Parses the body and finds its license, verified for `product`.
-    fn resolve_body(
+    /// Parses the body and finds the license it names by `license` (JWT) or `key` (short key).
+    fn parse_and_find(
         state: &AppState,
         body: &Bytes,
-    ) -> Result<(MachineBody, LicenseRecord, Claims), Response> {
-        let body: MachineBody = parse_body(body)?;
-        let (record, claims) = body.resolve(state)?;
-        Ok((body, record, claims))
-    }
-
-    /// The license named by `license` (JWT) or `key` (short key), verified for `product`.
-    fn resolve(&self, state: &AppState) -> Result<(LicenseRecord, Claims), Response> {
-        let reference = self
+    ) -> Result<(MachineBody, LicenseRecord), Response> {
+        let body: MachineBody = parse_machine_body(body)?;
+        let reference = body
             .license
             .as_deref()
-            .or(self.key.as_deref())
+            .or(body.key.as_deref())
             .ok_or_else(|| {
                 error_response(
                     StatusCode::BAD_REQUEST,
@@ -195,17 +201,19 @@ impl MachineBody {
                     "the body needs `license` (JWT) or `key` (short key)",
                 )
             })?;
-        let record = match state.store.find_license(reference) {
-            Ok(record) => record,
-            Err(Error::NotFound { .. }) => {
-                return Err(error_response(
-                    StatusCode::NOT_FOUND,
-                    "unknown_license",
-                    "no such license",
-                ))
-            }
-            Err(err) => return Err(store_failure(&err)),
-        };
+        match state.store.find_license(reference) {
+            Ok(record) => Ok((body, record)),
+            Err(Error::NotFound { .. }) => Err(error_response(
+                StatusCode::NOT_FOUND,
+                "unknown_license",
+                "no such license",
+            )),
+            Err(err) => Err(store_failure(&err)),
+        }
+    }
+
+    /// The license's claims, when it is valid for `product` (and `domain`) now.
+    fn verified(&self, state: &AppState, record: &LicenseRecord) -> Result<Claims, Response> {
         let verdict = state.verify(
             &record.jwt,
             &self.product,
@@ -214,15 +222,19 @@ impl MachineBody {
             time::now(),
         );
         match verdict.claims {
-            Some(claims) if verdict.outcome == Outcome::Valid => Ok((record, claims)),
+            Some(claims) if verdict.outcome == Outcome::Valid => Ok(claims),
             _ => Err(with_license(failure(&verdict), &record.id)),
         }
     }
 }
 
 /// `POST /v1/activate`: takes a seat for `hwid`, idempotently; 409 when the license is full.
-pub(super) async fn activate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let (body, record, claims) = match MachineBody::resolve_body(&state, &body) {
+pub(super) async fn activate(State(state): State<Arc<AppState>>, Body(body): Body) -> Response {
+    let found = MachineBody::parse_and_find(&state, &body).and_then(|(body, record)| {
+        body.verified(&state, &record)
+            .map(|claims| (body, record, claims))
+    });
+    let (body, record, claims) = match found {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -237,7 +249,7 @@ pub(super) async fn activate(State(state): State<Arc<AppState>>, body: Bytes) ->
             "new": new,
             "license_id": claims.jti,
             "hwid": body.hwid,
-            "activations": seats_json(used, &claims),
+            "activations": seats_json(used, claims.max_activations),
         }))
         .into_response(),
         Ok(Activated::NoSeatsLeft { used }) => error_response(
@@ -286,22 +298,23 @@ pub(super) async fn take_seat(
     }
 }
 
-/// `POST /v1/deactivate`: frees the seat of `hwid`.
-pub(super) async fn deactivate(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let (body, record, claims) = match MachineBody::resolve_body(&state, &body) {
+/// `POST /v1/deactivate`: frees the seat of `hwid`, whatever the license's standing (a seat
+/// of an expired or revoked license may always be given back).
+pub(super) async fn deactivate(State(state): State<Arc<AppState>>, Body(body): Body) -> Response {
+    let (body, record) = match MachineBody::parse_and_find(&state, &body) {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let response = match state.store.deactivate(&claims.jti, &body.hwid) {
+    let response = match state.store.deactivate(&record.id, &body.hwid) {
         Ok((removed, used)) => {
             if removed {
                 state.commit.durable().await;
             }
             Json(json!({
                 "deactivated": removed,
-                "license_id": claims.jti,
+                "license_id": record.id,
                 "hwid": body.hwid,
-                "activations": seats_json(used, &claims),
+                "activations": seats_json(used, record.max_activations),
             }))
             .into_response()
         }

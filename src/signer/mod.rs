@@ -27,6 +27,10 @@ pub const KEYCTL1: &str = "KEYCTL1-HMAC-SHA256";
 pub const MIO4: &str = "MIO4-HMAC-SHA256";
 /// The last element of the KEYCTL1 scope.
 const KEYCTL1_TERMINATOR: &str = "keyctl1_request";
+/// The datetime forms each scheme accepts, for messages.
+const KEYCTL1_FORMS: &str = "YYYYMMDDTHHMMSSZ";
+const MIO4_FORMS: &str = "YYYYMMDDTHHMMSSZ, YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.sssZ";
+
 /// Default allowed clock difference between signer and validator, in seconds.
 pub const DEFAULT_MAX_SKEW: i64 = 300;
 
@@ -58,8 +62,8 @@ pub enum SignError {
     #[error("the license has no readable license id (`jti`); it must be a keyctl license JWT")]
     NoLicenseId,
     /// The datetime is not in a form the scheme accepts.
-    #[error("datetime `{0}` is not of the form YYYYMMDDTHHMMSSZ")]
-    BadDatetime(String),
+    #[error("datetime `{0}` is not of the form {1}")]
+    BadDatetime(String, &'static str),
     /// The license is over the size limit.
     #[error("the license is over {MAX_JWT_LEN} bytes")]
     TooLarge,
@@ -232,7 +236,8 @@ pub fn sign(
     }
     match scheme {
         Scheme::Keyctl1 => {
-            parse_datetime(datetime).ok_or_else(|| SignError::BadDatetime(datetime.to_owned()))?;
+            parse_datetime(datetime)
+                .ok_or_else(|| SignError::BadDatetime(datetime.to_owned(), KEYCTL1_FORMS))?;
             let id = license_id(license).ok_or(SignError::NoLicenseId)?;
             let (_, _, k_signing) = keyctl1_signing_key(secret, &datetime[..8], &id);
             let message = keyctl1_string_to_sign(datetime, &id, license);
@@ -245,7 +250,7 @@ pub fn sign(
         }
         Scheme::Mio4 => {
             parse_mio_datetime(datetime)
-                .ok_or_else(|| SignError::BadDatetime(datetime.to_owned()))?;
+                .ok_or_else(|| SignError::BadDatetime(datetime.to_owned(), MIO4_FORMS))?;
             Ok(Signature {
                 scheme,
                 license_id: license_id(license),
@@ -287,8 +292,8 @@ pub fn verify_request<S: AsRef<str>>(
     };
     let Some(time) = time else {
         let forms = match request.scheme {
-            Scheme::Keyctl1 => "YYYYMMDDTHHMMSSZ",
-            Scheme::Mio4 => "YYYYMMDDTHHMMSSZ, YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.sssZ",
+            Scheme::Keyctl1 => KEYCTL1_FORMS,
+            Scheme::Mio4 => MIO4_FORMS,
         };
         return Err(bad(&format!(
             "the request datetime is not of the form {forms}"

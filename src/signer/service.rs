@@ -9,7 +9,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
@@ -20,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{format_datetime, license_id, parse_mio_datetime, sign, Scheme, SignerSecrets};
-use crate::http::{self, error_response, LoggedLicense};
+use crate::http::{self, error_response, Body, LoggedLicense};
 use crate::time::Timestamp;
 
 /// How a signer service behaves.
@@ -86,7 +85,7 @@ struct SignBody {
     license: String,
 }
 
-async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, Body(body): Body) -> Response {
     let mut response = match serde_json::from_slice::<SignBody>(&body) {
         Err(_) => error_response(
             StatusCode::BAD_REQUEST,

@@ -7,8 +7,10 @@
 //! - `licenses`: license id → [`LicenseRecord`]; `short_keys`: canonical short key → license id
 //! - `activations`: license id, NUL, hwid → [`Activation`]; `seats`: license id → count (u64 BE)
 //!
-//! Every public method that writes flushes before it returns, so a command that reports
-//! success has put its change on disk. The store knows nothing of HTTP or of the CLI.
+//! Every public method that writes flushes (and fsyncs) before it returns, so a command that
+//! reports success has put its change on stable storage. The exceptions say so: activations
+//! and batch inserts leave the flush to their caller, which groups many writes into one.
+//! The store knows nothing of HTTP or of the CLI.
 
 mod activations;
 
@@ -184,7 +186,7 @@ pub struct Activation {
     pub user: Option<String>,
     /// First activation.
     pub first_seen: Timestamp,
-    /// Latest activation or check.
+    /// Latest (re-)activation; checks do not write, to keep them fast.
     pub last_seen: Timestamp,
 }
 
@@ -335,16 +337,10 @@ impl Store {
         &self.path
     }
 
-    /// Puts every write so far on disk.
+    /// Puts every write so far on stable storage: sled's flush (its `sync_file_range` writes
+    /// the log, which survives a process kill), then an `fsync` of the data file, which also
+    /// commits file metadata and the device's write cache, so the writes survive a power loss.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
-    }
-
-    /// Puts every write so far on stable storage: sled's flush, whose `sync_file_range`
-    /// survives a process kill, then an `fsync` of the data file, which also commits file
-    /// metadata and the device's write cache, so the writes survive a power loss.
-    pub fn sync(&self) -> Result<()> {
         self.db.flush()?;
         self.data_file
             .sync_all()
@@ -430,17 +426,25 @@ impl Store {
                     .kid
             }
         };
-        for mut stored in self.stored_keys()? {
-            let status = if stored.kid == new_kid {
-                KeyStatus::Active
-            } else if stored.status == KeyStatus::Active {
-                KeyStatus::Trusted
-            } else {
-                continue;
-            };
-            stored.status = status;
-            self.keys.insert(stored.kid.as_bytes(), to_json(&stored))?;
-        }
+        // One transaction: a crash or a concurrent rotation never leaves zero or two active keys.
+        let kids: Vec<String> = self.stored_keys()?.into_iter().map(|k| k.kid).collect();
+        let result = self.keys.transaction(|keys| {
+            for kid in &kids {
+                let Some(value) = keys.get(kid.as_bytes())? else {
+                    continue;
+                };
+                let mut stored: StoredKey =
+                    from_json(&value).map_err(ConflictableTransactionError::Abort)?;
+                stored.status = match stored.status {
+                    _ if stored.kid == new_kid => KeyStatus::Active,
+                    KeyStatus::Active => KeyStatus::Trusted,
+                    _ => continue,
+                };
+                keys.insert(kid.as_bytes(), to_json(&stored))?;
+            }
+            Ok(())
+        });
+        unwrap_transaction(result)?;
         self.flush()?;
         Ok(self.stored_key(&new_kid)?.record())
     }
