@@ -172,14 +172,22 @@ pub fn issue_license(
 pub fn apply(path: &Path, op: Op, now: Timestamp) -> Result<Reply> {
     match Store::open(path) {
         Ok(store) => execute(&store, op, now),
-        Err(Error::StoreInUse { path }) => {
-            let socket = path.join(SOCKET_NAME);
-            match UnixStream::connect(&socket) {
-                Ok(stream) => send(stream, &op),
-                Err(_) => Err(Error::StoreInUse { path }),
-            }
-        }
+        Err(Error::StoreInUse { path }) => match UnixStream::connect(path.join(SOCKET_NAME)) {
+            Ok(stream) => send(stream, &op),
+            Err(_) => Err(Error::StoreInUse { path }),
+        },
         Err(err) => Err(err),
+    }
+}
+
+/// Opens the store for a command that cannot go through a running server, saying so exactly
+/// when one holds the store.
+pub fn open_directly(path: &Path) -> Result<Store> {
+    match Store::open(path) {
+        Err(Error::StoreInUse { path }) if UnixStream::connect(path.join(SOCKET_NAME)).is_ok() => {
+            Err(Error::HeldByServer { path })
+        }
+        other => other,
     }
 }
 

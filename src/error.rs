@@ -32,6 +32,10 @@ pub enum Error {
     #[error("store {} is in use by another keyctl process", path.display())]
     StoreInUse { path: PathBuf },
 
+    /// A running `keyctl serve` holds the store, and this command cannot go through it.
+    #[error("store {} is held by a running keyctl serve, which does not carry out this command", path.display())]
+    HeldByServer { path: PathBuf },
+
     /// The store was written by a newer (or unknown) keyctl.
     #[error("store {} has schema version {found}; this keyctl reads version {expected}", path.display())]
     SchemaVersion {
@@ -129,7 +133,10 @@ impl Error {
             Error::StoreInUse { .. } => Some(
                 "stop the other keyctl process (a running `keyctl serve`?), or wait for it to finish".into(),
             ),
-            Error::SchemaVersion { .. } => Some("use the keyctl release that wrote this store".into()),
+                        Error::SchemaVersion { .. } => Some("use the keyctl release that wrote this store".into()),
+            Error::HeldByServer { .. } => Some(
+                "stop the server for this command; to verify meanwhile, use `keyctl verify --jwks` with the server's /.well-known/jwks.json".into(),
+            ),
             Error::NoActiveKey => Some("run `keyctl key rotate` to create an active key".into()),
             Error::Remote { hint, .. } => hint.clone(),
             _ => None,

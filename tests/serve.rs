@@ -463,6 +463,15 @@ fn jwks_metrics_control_socket_and_graceful_shutdown() {
     // Store commands go through the server while it holds the store.
     let listed = sandbox.run(["license", "list", "--json"]).json();
     assert_eq!(listed[0]["id"], issued.id.as_str());
+    // A command the server does not carry out says exactly why it cannot run.
+    sandbox.run(["key", "export"]).fails(
+        1,
+        &format!(
+            "keyctl: error: store {} is held by a running keyctl serve, which does not carry out this command\n\
+             hint: stop the server for this command; to verify meanwhile, use `keyctl verify --jwks` with the server's /.well-known/jwks.json\n",
+            sandbox.store_str()
+        ),
+    );
     let product = sandbox
         .run(["product", "add", "extra", "--name", "Extra", "--json"])
         .json();

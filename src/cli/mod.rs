@@ -93,8 +93,9 @@ impl Env {
             })
     }
 
+    /// Opens the store for a command that a running `keyctl serve` does not carry out.
     fn open_store(&self) -> Result<Store> {
-        Store::open(&self.store_path()?)
+        crate::control::open_directly(&self.store_path()?)
     }
 
     /// Runs a store-writing command here, or through the `keyctl serve` that holds the store.
