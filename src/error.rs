@@ -92,10 +92,6 @@ pub enum Error {
         /// The server's hint.
         hint: Option<String>,
     },
-
-    /// Signing a JWT failed inside the JWT library.
-    #[error("signing failed: {0}")]
-    Signing(String),
 }
 
 impl Error {

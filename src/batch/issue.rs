@@ -130,10 +130,10 @@ impl<W: Write> LicenseWriter<W> {
     }
 }
 
-/// Pass two: signs the valid rows on `threads` cores, stores them chunk by chunk (flushing
-/// the store once at the end) and writes each license to `out` in input order.
-/// Returns how many were issued.
-pub fn issue_all<W: Write>(
+/// Pass two: signs the valid rows on `threads` cores while a writer thread stores each
+/// signed chunk (one transaction; the store is flushed once at the end) and writes its
+/// licenses to `out` in input order. Returns how many were issued.
+pub fn issue_all<W: Write + Send>(
     store: &Store,
     rows: impl Iterator<Item = Result<Row>>,
     out: &mut LicenseWriter<W>,
@@ -143,7 +143,45 @@ pub fn issue_all<W: Write>(
 ) -> Result<u64> {
     let issuer = Issuer::new(&store.issuer()?, &store.active_key()?);
     let millis = u64::try_from(now).unwrap_or(0) * 1000;
-    let mut issued = 0u64;
+    // One chunk in flight: signing the next chunk overlaps storing the previous one, and
+    // memory stays at about two chunks.
+    let (signed_chunks, to_store) = std::sync::mpsc::sync_channel::<Vec<(u64, LicenseRecord)>>(1);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<u64> {
+            let mut issued = 0u64;
+            for chunk in to_store {
+                let records: Vec<&LicenseRecord> = chunk.iter().map(|(_, record)| record).collect();
+                store.insert_new_licenses(&records)?;
+                for (line, record) in &chunk {
+                    out.write(*line, record).map_err(|e| Error::Stream {
+                        what: "batch output",
+                        source: e,
+                    })?;
+                }
+                issued += chunk.len() as u64;
+                progress.advance(chunk.len() as u64);
+            }
+            Ok(issued)
+        });
+        let signing = sign_chunks(rows, &issuer, now, millis, threads, &signed_chunks);
+        drop(signed_chunks);
+        let issued = writer.join().expect("batch writer panicked")?;
+        signing?;
+        store.flush()?;
+        Ok(issued)
+    })
+}
+
+/// Reads rows in chunks, signs each chunk on `threads` cores and sends it to the writer.
+/// Stops early (without error) when the writer has gone, which reports its own error.
+fn sign_chunks(
+    rows: impl Iterator<Item = Result<Row>>,
+    issuer: &Issuer,
+    now: Timestamp,
+    millis: u64,
+    threads: usize,
+    writer: &std::sync::mpsc::SyncSender<Vec<(u64, LicenseRecord)>>,
+) -> Result<()> {
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut rows = rows.peekable();
     while rows.peek().is_some() {
@@ -157,23 +195,17 @@ pub fn issue_all<W: Write>(
                 }
             }
         }
-        let signed = parallel_map(&chunk, threads, |(_, request)| {
-            issuer.issue(request, now, millis)
+        let signed = parallel_map(&chunk, threads, |(line, request)| {
+            issuer
+                .issue(request, now, millis)
+                .map(|license| (*line, LicenseRecord::from_issued(&license)))
         });
-        let records = signed
-            .into_iter()
-            .map(|issued| issued.map(|license| LicenseRecord::from_issued(&license)))
-            .collect::<Result<Vec<_>>>()?;
-        store.insert_licenses_unflushed(&records)?;
-        for ((line, _), record) in chunk.iter().zip(&records) {
-            out.write(*line, record).map_err(|e| Error::Stream {
-                what: "batch output",
-                source: e,
-            })?;
+        if writer
+            .send(signed.into_iter().collect::<Result<Vec<_>>>()?)
+            .is_err()
+        {
+            break;
         }
-        issued += records.len() as u64;
-        progress.advance(records.len() as u64);
     }
-    store.flush()?;
-    Ok(issued)
+    Ok(())
 }

@@ -19,7 +19,7 @@ use crate::time::Timestamp;
 pub const CHUNK: usize = 8192;
 /// Signatures checked in one Ed25519 batch. A failing batch is re-checked one by one,
 /// so a small group keeps the cost of one bad license low.
-const GROUP: usize = 64;
+const GROUP: usize = 256;
 
 /// The context shared by every line, which a JSON line may override.
 #[derive(Clone, Debug, Default)]

@@ -166,8 +166,7 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
             issued
         }
         None => {
-            let mut writer =
-                LicenseWriter::new(BufWriter::new(std::io::stdout().lock()), out_format);
+            let mut writer = LicenseWriter::new(BufWriter::new(std::io::stdout()), out_format);
             let issued = issue_all(&store, rows, &mut writer, env.now, batch::threads(), &bar)?;
             writer.finish().map_err(|source| Error::Stream {
                 what: "stdout",

@@ -10,12 +10,15 @@ use super::shortkey::CROCKFORD;
 /// Every signer secret keyctl generates starts with this (`signer-protocol.md`).
 pub const SIGNER_SECRET_PREFIX: &str = "ks1_";
 
-/// A new license id: `lic_` and 26 lowercase Crockford base32 characters, 48 bits of
-/// milliseconds then 80 random bits, so ids sort by creation time in the store.
-pub fn new_license_id(now_millis: u64) -> String {
-    let mut random = [0u8; 10];
+/// A new license id: `lic_` and 26 lowercase Crockford base32 characters holding 48 bits of
+/// milliseconds, a 32-bit `sequence` and 48 random bits. Ids sort by creation time, and a
+/// batch (one millisecond, a rising sequence) appends to the store's license tree in order
+/// instead of scattering its inserts across it.
+pub fn new_license_id(now_millis: u64, sequence: u32) -> String {
+    let mut random = [0u8; 6];
     OsRng.fill_bytes(&mut random);
     let mut value: u128 = u128::from(now_millis & 0xFFFF_FFFF_FFFF) << 80;
+    value |= u128::from(sequence) << 48;
     value |= random
         .iter()
         .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
@@ -45,11 +48,12 @@ mod tests {
 
     #[test]
     fn ids_are_valid_unique_and_time_ordered() {
-        let a = new_license_id(1_000);
-        let b = new_license_id(2_000);
+        let a = new_license_id(1_000, 7);
+        let b = new_license_id(2_000, 0);
+        let c = new_license_id(2_000, 1);
         assert!(is_valid_license_id(&a) && a.len() == 30, "{a}");
-        assert!(a < b);
-        assert_ne!(new_license_id(1_000), new_license_id(1_000));
+        assert!(a < b && b < c);
+        assert_ne!(new_license_id(1_000, 0), new_license_id(1_000, 0));
     }
 
     #[test]

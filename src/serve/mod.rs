@@ -12,20 +12,20 @@ mod compat;
 mod replay;
 mod socket;
 mod v1;
+mod verified;
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sha2::{Digest, Sha256};
 
 pub use commit::GroupCommit;
 pub use replay::{Admission, ReplayCache};
+pub use verified::VerifiedCache;
 
 use crate::error::Result;
 use crate::http::{self, Metrics};
@@ -66,8 +66,8 @@ pub struct AppState {
     /// The open store.
     pub store: Arc<Store>,
     keys: RwLock<Arc<TrustedKeys>>,
-    /// SHA-256 of a JWT whose signature verified → the kid it verified with.
-    verified: Mutex<HashMap<[u8; 32], String>>,
+    /// Signatures already verified.
+    verified: VerifiedCache,
     /// Accepted signed requests.
     pub replay: ReplayCache,
     /// Durability for activations.
@@ -87,7 +87,7 @@ impl AppState {
         Ok(AppState {
             commit: GroupCommit::start(move || flusher.flush()),
             keys: RwLock::new(Arc::new(keys)),
-            verified: Mutex::new(HashMap::new()),
+            verified: VerifiedCache::new(config.verify_cache_capacity),
             replay: ReplayCache::new(config.replay_capacity),
             metrics: Arc::new(Metrics::default()),
             store,
@@ -123,22 +123,12 @@ impl AppState {
             Err(verdict) => return verdict,
         };
         let keys = self.keys();
-        let digest: [u8; 32] = Sha256::digest(jwt.as_bytes()).into();
-        let remembered = self
-            .verified
-            .lock()
-            .map(|cache| cache.get(&digest).is_some_and(|kid| *kid == decoded.kid))
-            .unwrap_or(false);
+        let remembered = self.verified.contains(jwt, &decoded.kid);
         if !(remembered && keys.find(&decoded.kid).is_some()) {
             if let Err(verdict) = license::check_signature(&decoded, &keys) {
                 return verdict;
             }
-            if let Ok(mut cache) = self.verified.lock() {
-                if cache.len() >= self.config.verify_cache_capacity {
-                    cache.clear();
-                }
-                cache.insert(digest, decoded.kid.clone());
-            }
+            self.verified.insert(jwt, &decoded.kid);
         }
         let ctx = Context {
             product,

@@ -5,6 +5,8 @@
 //! - `keys`: kid → [`KeyRecord`]
 //! - `products`: product id → [`Product`]; `product_numbers`: number (u64 BE) → product id
 //! - `licenses`: license id → [`LicenseRecord`]; `short_keys`: canonical short key → license id
+//! - `revocations`: license id → why it may not be used (UTF-8), for revoked and suspended
+//!   licenses only: the index every check reads
 //! - `activations`: license id, NUL, hwid → [`Activation`]; `seats`: license id → count (u64 BE)
 //!
 //! Every public method that writes flushes (and fsyncs) before it returns, so a command that
@@ -16,6 +18,7 @@ mod activations;
 
 pub use activations::{Activated, Machine, MAX_MACHINE_FIELD};
 
+use std::borrow::Borrow;
 use std::fs::{DirBuilder, File};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -209,6 +212,7 @@ pub struct Store {
     product_numbers: sled::Tree,
     licenses: sled::Tree,
     short_keys: sled::Tree,
+    revocations: sled::Tree,
     activations: sled::Tree,
     seats: sled::Tree,
     /// sled's data file, kept open to `fsync` it (see [`Store::sync`]).
@@ -311,7 +315,7 @@ impl Store {
         }
         let db = sled::Config::new()
             .path(path.join("db"))
-            .cache_capacity(32 * 1024 * 1024)
+            .cache_capacity(cache_bytes())
             .open()?;
         let data_path = path.join("db").join("db");
         let data_file = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
@@ -324,6 +328,7 @@ impl Store {
             product_numbers: tree("product_numbers")?,
             licenses: tree("licenses")?,
             short_keys: tree("short_keys")?,
+            revocations: tree("revocations")?,
             activations: tree("activations")?,
             seats: tree("seats")?,
             db,
@@ -573,18 +578,31 @@ impl Store {
     }
 
     /// Stores many licenses, each atomically with its short key, in one transaction,
-    /// then flushes once.
+    /// refusing any whose id or short key exists already, then flushes once.
     pub fn insert_licenses(&self, records: &[LicenseRecord]) -> Result<()> {
-        self.insert_licenses_unflushed(records)?;
+        self.insert_licenses_checked(records, true)?;
         self.flush()
     }
 
-    /// [`Store::insert_licenses`] without the flush: for batches that flush once at the end.
-    pub fn insert_licenses_unflushed(&self, records: &[LicenseRecord]) -> Result<()> {
+    /// Stores freshly generated licenses in one transaction without flushing, for batches
+    /// that flush once at the end. Their ids (80 random bits within a millisecond) and short
+    /// keys (125 random bits) are not checked against the store one by one: a collision is
+    /// less likely than a disk error, and the checks would read the store back for every row.
+    pub fn insert_new_licenses(&self, records: &[&LicenseRecord]) -> Result<()> {
+        self.insert_licenses_checked(records, false)
+    }
+
+    fn insert_licenses_checked<R: Borrow<LicenseRecord>>(
+        &self,
+        records: &[R],
+        check: bool,
+    ) -> Result<()> {
         let result = (&self.licenses, &self.short_keys).transaction(|(licenses, short_keys)| {
             for record in records {
-                if short_keys.get(record.short_key.as_bytes())?.is_some()
-                    || licenses.get(record.id.as_bytes())?.is_some()
+                let record = record.borrow();
+                if check
+                    && (short_keys.get(record.short_key.as_bytes())?.is_some()
+                        || licenses.get(record.id.as_bytes())?.is_some())
                 {
                     return Err(ConflictableTransactionError::Abort(Error::Conflict(
                         format!("license {} or its short key already exists", record.id),
@@ -671,24 +689,39 @@ impl Store {
             LicenseStatus::Active => None,
             _ => reason.map(str::to_owned).or(record.reason),
         };
-        self.licenses
-            .insert(record.id.as_bytes(), to_json(&record))?;
+        let standing = revocation_text(&record);
+        // The record and the revocation index change together.
+        let result = (&self.licenses, &self.revocations).transaction(|(licenses, revocations)| {
+            licenses.insert(record.id.as_bytes(), to_json(&record))?;
+            match &standing {
+                Some(text) => revocations.insert(record.id.as_bytes(), text.as_bytes())?,
+                None => revocations.remove(record.id.as_bytes())?,
+            };
+            Ok(())
+        });
+        unwrap_transaction(result)?;
         self.flush()?;
         Ok(record)
     }
 }
 
+/// Why a license may not be used, as verification reports it; `None` when active.
+fn revocation_text(record: &LicenseRecord) -> Option<String> {
+    match (record.status, &record.reason) {
+        (LicenseStatus::Active, _) => None,
+        (status, Some(reason)) => Some(format!("the license is {} ({reason})", status.as_str())),
+        (status, None) => Some(format!("the license is {}", status.as_str())),
+    }
+}
+
 impl LicenseState for Store {
+    /// One read of the small `revocations` index, not of the whole license record: this runs
+    /// on every check.
     fn revocation(&self, license_id: &str) -> Result<Option<String>> {
         Ok(self
-            .license(license_id)?
-            .and_then(|record| match record.status {
-                LicenseStatus::Active => None,
-                status => Some(match record.reason {
-                    Some(reason) => format!("the license is {} ({reason})", status.as_str()),
-                    None => format!("the license is {}", status.as_str()),
-                }),
-            }))
+            .revocations
+            .get(license_id)?
+            .map(|text| String::from_utf8_lossy(&text).into_owned()))
     }
 
     fn is_activated(&self, license_id: &str, hwid: &str) -> Result<bool> {
@@ -761,4 +794,13 @@ pub(crate) fn unwrap_transaction<T>(
         TransactionError::Abort(err) => err,
         TransactionError::Storage(err) => err.into(),
     })
+}
+
+/// sled's page cache: `KEYCTL_CACHE_MB` megabytes, 32 by default. A larger cache speeds up
+/// big batches; a smaller one trims a long-running server's memory (docs/operations.md).
+fn cache_bytes() -> u64 {
+    let megabytes = std::env::var("KEYCTL_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    megabytes.unwrap_or(32).clamp(1, 64 * 1024) * 1024 * 1024
 }
