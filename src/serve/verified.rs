@@ -3,8 +3,9 @@
 //!
 //! Entries are 16 bytes of SHA-256 of the JWT and 16 bytes of SHA-256 of the kid it verified
 //! with (a 128-bit prefix: forging a collision with a verified token is out of reach). Two
-//! generations give a bounded, roughly least-recently-used cache: when the current one
-//! fills, it becomes the previous one and the old previous is dropped; a hit in the previous
+//! generations of `capacity` entries each give a bounded, roughly least-recently-used cache
+//! that always holds the `capacity` most recent tokens: when the current generation fills,
+//! it becomes the previous one and the old previous is dropped; a hit in the previous
 //! generation moves back into the current one. About 70 bytes an entry.
 
 use std::collections::HashMap;
@@ -33,10 +34,10 @@ struct Generations {
 }
 
 impl VerifiedCache {
-    /// A cache of at most about `capacity` tokens.
+    /// A cache that keeps at least the `capacity` most recent tokens, and at most twice that.
     pub fn new(capacity: usize) -> Self {
         VerifiedCache {
-            generation_size: (capacity / 2).max(1),
+            generation_size: capacity.max(1),
             inner: Mutex::new(Generations::default()),
         }
     }
@@ -79,7 +80,7 @@ mod tests {
 
     #[test]
     fn remembers_per_key_and_ages_out_the_least_recently_used() {
-        let cache = VerifiedCache::new(4);
+        let cache = VerifiedCache::new(2);
         cache.insert("a", "k1");
         assert!(cache.contains("a", "k1"));
         assert!(
