@@ -145,20 +145,25 @@ async fn preflight_v1(State(config): State<Shared>, headers: HeaderMap) -> Respo
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("POST, OPTIONS"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("content-type"),
-    );
+    allow(h, "POST, OPTIONS", "content-type");
     h.insert(
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from_static("600"),
     );
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     response
+}
+
+/// `Access-Control-Allow-Methods` and `-Headers`.
+fn allow(h: &mut HeaderMap, methods: &'static str, headers: &'static str) {
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static(methods),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(headers),
+    );
 }
 
 /// The Media-IO CORS headers: `*` by default, narrowed by `--allow-origin`.
@@ -173,14 +178,7 @@ fn mio_cors(config: &SignerConfig, request: &HeaderMap, response: &mut Response)
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         h.insert(header::VARY, HeaderValue::from_static("Origin"));
     }
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("x-token,x-datetime"),
-    );
+    allow(h, "GET", "x-token,x-datetime");
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response {
