@@ -180,10 +180,10 @@ pub fn apply(path: &Path, op: Op, now: Timestamp) -> Result<Reply> {
     }
 }
 
-/// Opens the store for a command that cannot go through a running server, saying so exactly
-/// when one holds the store.
-pub fn open_directly(path: &Path) -> Result<Store> {
-    match Store::open(path) {
+/// Opens the store (with a page cache of `cache_mb` MiB) for a command that cannot go
+/// through a running server, saying so exactly when one holds the store.
+pub fn open_directly(path: &Path, cache_mb: u64) -> Result<Store> {
+    match Store::open_with_cache(path, cache_mb) {
         Err(Error::StoreInUse { path }) if UnixStream::connect(path.join(SOCKET_NAME)).is_ok() => {
             Err(Error::HeldByServer { path })
         }

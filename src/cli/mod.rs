@@ -95,7 +95,12 @@ impl Env {
 
     /// Opens the store for a command that a running `keyctl serve` does not carry out.
     fn open_store(&self) -> Result<Store> {
-        crate::control::open_directly(&self.store_path()?)
+        crate::control::open_directly(&self.store_path()?, store::DEFAULT_CACHE_MB)
+    }
+
+    /// Opens the store for `keyctl serve`, with the server's smaller page cache.
+    fn open_store_for_server(&self) -> Result<Store> {
+        crate::control::open_directly(&self.store_path()?, store::SERVER_CACHE_MB)
     }
 
     /// Runs a store-writing command here, or through the `keyctl serve` that holds the store.

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use ed25519_dalek::{Signer, SigningKey};
 use jsonwebtoken::{Algorithm, Header};
+use rand_core::RngCore;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
@@ -80,7 +81,9 @@ impl Issuer {
             iss: iss.to_owned(),
             header_b64: B64URL.encode(header_json),
             key: key.signing_key().clone(),
-            sequence: AtomicU32::new(0),
+            // A random start keeps single ids random-looking; a batch counts up from it,
+            // with room for billions of licenses before it could wrap.
+            sequence: AtomicU32::new(rand_core::OsRng.next_u32() >> 8),
         }
     }
 

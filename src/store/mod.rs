@@ -262,7 +262,7 @@ impl Store {
         // DirBuilder's mode is filtered by the umask and leaves an existing empty directory alone.
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| Error::io(path, e))?;
-        let store = Store::open_unchecked(path)?;
+        let store = Store::open_unchecked(path, DEFAULT_CACHE_MB)?;
         store.meta.insert("issuer", issuer.as_bytes())?;
         store.meta.insert("created", &now.to_be_bytes())?;
         store.meta.insert("product_seq", &0u64.to_be_bytes())?;
@@ -277,6 +277,12 @@ impl Store {
 
     /// Opens the existing store at `path`.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_cache(path, DEFAULT_CACHE_MB)
+    }
+
+    /// Opens the existing store at `path` with a page cache of `cache_mb` MiB (unless
+    /// `KEYCTL_CACHE_MB` says otherwise).
+    pub fn open_with_cache(path: &Path, cache_mb: u64) -> Result<Store> {
         if !path.join(LOCK_FILE).exists() {
             return Err(if path.is_dir() && !is_empty_dir(path) {
                 Error::NotAStore { path: path.into() }
@@ -284,7 +290,7 @@ impl Store {
                 Error::StoreMissing { path: path.into() }
             });
         }
-        let store = Store::open_unchecked(path)?;
+        let store = Store::open_unchecked(path, cache_mb)?;
         match store.meta.get("schema_version")? {
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => Ok(store),
             Some(v) => Err(Error::SchemaVersion {
@@ -296,7 +302,7 @@ impl Store {
         }
     }
 
-    fn open_unchecked(path: &Path) -> Result<Store> {
+    fn open_unchecked(path: &Path, cache_mb: u64) -> Result<Store> {
         let lock_path = path.join(LOCK_FILE);
         let lock = File::options()
             .create(true)
@@ -315,7 +321,7 @@ impl Store {
         }
         let db = sled::Config::new()
             .path(path.join("db"))
-            .cache_capacity(cache_bytes())
+            .cache_capacity(cache_bytes(cache_mb))
             .open()?;
         let data_path = path.join("db").join("db");
         let data_file = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
@@ -796,11 +802,16 @@ pub(crate) fn unwrap_transaction<T>(
     })
 }
 
-/// sled's page cache: `KEYCTL_CACHE_MB` megabytes, 32 by default. A larger cache speeds up
-/// big batches; a smaller one trims a long-running server's memory (docs/operations.md).
-fn cache_bytes() -> u64 {
+/// sled's page cache for commands, in MiB: room for a big batch to go fast.
+pub const DEFAULT_CACHE_MB: u64 = 32;
+/// sled's page cache for `keyctl serve`, in MiB: measured to cost no throughput at 100 000
+/// licenses while keeping 20-35 MB off a long-running server (docs/performance.md).
+pub const SERVER_CACHE_MB: u64 = 8;
+
+/// sled's page cache in bytes: `KEYCTL_CACHE_MB` megabytes when set, else `default_mb`.
+fn cache_bytes(default_mb: u64) -> u64 {
     let megabytes = std::env::var("KEYCTL_CACHE_MB")
         .ok()
         .and_then(|v| v.parse::<u64>().ok());
-    megabytes.unwrap_or(32).clamp(1, 64 * 1024) * 1024 * 1024
+    megabytes.unwrap_or(default_mb).clamp(1, 64 * 1024) * 1024 * 1024
 }
