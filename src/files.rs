@@ -8,14 +8,19 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// Reads at most `limit` bytes of `reader`; more is an error naming `what`.
-pub fn read_bounded(mut reader: impl Read, limit: usize, what: &str) -> Result<Vec<u8>> {
+/// Reads `reader` up to `limit + 1` bytes: a result longer than `limit` means there was more.
+pub fn read_at_most(reader: impl Read, limit: usize, what: &str) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     reader
-        .by_ref()
         .take(limit as u64 + 1)
         .read_to_end(&mut buf)
         .map_err(|e| Error::io(what, e))?;
+    Ok(buf)
+}
+
+/// Reads at most `limit` bytes of `reader`; more is an error naming `what`.
+pub fn read_bounded(reader: impl Read, limit: usize, what: &str) -> Result<Vec<u8>> {
+    let buf = read_at_most(reader, limit, what)?;
     if buf.len() > limit {
         return Err(Error::invalid(
             what,

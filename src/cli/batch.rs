@@ -128,7 +128,9 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
 
     // Pass one: every row is checked before anything is signed.
     let mut rejects = match &args.rejects {
-        Some(file) => Some(BufWriter::new(create(file, false, args.force)?)),
+        Some(file) => Some(BufWriter::new(crate::files::create_file(
+            file, false, args.force,
+        )?)),
         None => None,
     };
     let rows = read_rows(open(&path)?, format, rules.clone())?;
@@ -192,10 +194,6 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
         issued as f64 / seconds.max(1e-9)
     );
     Ok(0)
-}
-
-fn create(path: &Path, secret: bool, force: bool) -> Result<File> {
-    crate::files::create_file(path, secret, force)
 }
 
 pub fn verify(

@@ -11,7 +11,7 @@ mod serve;
 mod sign;
 mod verify;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -213,11 +213,15 @@ impl LicenseInput {
 /// [`MAX_LICENSE_INPUT`] bytes.
 pub(crate) fn read_license_input(arg: Option<&str>) -> Result<LicenseInput> {
     let bytes = match arg {
-        None | Some("-") => read_at_most(std::io::stdin().lock(), "standard input")?,
+        None | Some("-") => crate::files::read_at_most(
+            std::io::stdin().lock(),
+            MAX_LICENSE_INPUT,
+            "standard input",
+        )?,
         Some(arg) if arg.starts_with('@') => {
             let path = PathBuf::from(&arg[1..]);
             let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-            read_at_most(file, &path.display().to_string())?
+            crate::files::read_at_most(file, MAX_LICENSE_INPUT, &path.display().to_string())?
         }
         Some(arg) => arg.as_bytes().to_vec(),
     };
@@ -228,15 +232,6 @@ pub(crate) fn read_license_input(arg: Option<&str>) -> Result<LicenseInput> {
         Ok(text) => LicenseInput::Text(text.trim().to_owned()),
         Err(_) => LicenseInput::NotText,
     })
-}
-
-fn read_at_most(reader: impl Read, what: &str) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    reader
-        .take(MAX_LICENSE_INPUT as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io(what, e))?;
-    Ok(buf)
 }
 
 /// `Ok(exit::OK)`, for commands whose only outcome is success.
