@@ -117,15 +117,16 @@ pub(super) async fn validate(State(state): State<Arc<AppState>>, Body(body): Bod
         datetime: &body.datetime,
         signature: &body.signature,
     };
-    let license_id = signer::license_id(license);
+    // verify_request reads the license id once and hands it to this lookup; keep it.
+    let mut license_id = String::new();
     let checked = signer::verify_request(&request, now, state.config.max_skew, |id| {
-        let record = state.store.license(id?).ok().flatten()?;
-        Some(record.secret)
+        let id = id?;
+        license_id = id.to_owned();
+        Some(state.store.license(id).ok().flatten()?.secret)
     });
     if let Err(verdict) = checked {
         return failure(&verdict);
     }
-    let license_id = license_id.unwrap_or_default();
     let expires = signer::parse_datetime(&body.datetime).unwrap_or(now) + state.config.max_skew;
     match state
         .replay
