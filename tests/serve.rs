@@ -517,3 +517,19 @@ fn jwks_metrics_control_socket_and_graceful_shutdown() {
         .run(["license", "show", &fresh.id, "--jwt"])
         .expect(0, &format!("{}\n", fresh.jwt), "");
 }
+
+#[test]
+fn a_full_replay_cache_refuses_rather_than_skipping_the_check() {
+    let (sandbox, issued) = setup(&[]);
+    let server = Server::serve(&sandbox, &["--replay-capacity", "1"]);
+    assert_eq!(
+        server
+            .post_json("/v1/validate", &signed(&sandbox, &issued, 0))
+            .status,
+        200
+    );
+    server.post_json("/v1/validate", &signed(&sandbox, &issued, 5)).expect(
+        503,
+        json!({"code": "busy", "error": "too many signed requests to check for replay; retry shortly"}),
+    );
+}

@@ -294,6 +294,12 @@ fn signer_service_signs_over_http_and_answers_media_io_clients() {
         json!({"code": "unknown_license", "error": "this signer does not sign for that license"}),
     );
 
+    let malformed = request(&signer.addr, "POST", "/v1/sign", &headers, b"{\"jwt\": 1}");
+    malformed.expect(
+        400,
+        json!({"code": "malformed", "error": "the body must be JSON {\"license\": \"<jwt>\"}"}),
+    );
+
     // GET /api/sign, the Media-IO shape.
     let mio = |headers: &[(&str, &str)]| request(&signer.addr, "GET", "/api/sign", headers, b"");
     for (headers, body) in [
@@ -305,6 +311,22 @@ fn signer_service_signs_over_http_and_answers_media_io_clients() {
         (
             vec![("x-datetime", "20261123T091500Z")],
             "missing x-token header",
+        ),
+        // keyctl refuses datetimes it cannot read, and any far from its clock, so that it
+        // never mints signatures for later use.
+        (
+            vec![
+                ("x-datetime", "yesterday"),
+                ("x-token", issued.jwt.as_str()),
+            ],
+            "invalid x-datetime header",
+        ),
+        (
+            vec![
+                ("x-datetime", "20200101T000000Z"),
+                ("x-token", issued.jwt.as_str()),
+            ],
+            "x-datetime is outside the signer's clock window",
         ),
     ] {
         let reply = mio(&headers);
