@@ -1604,7 +1604,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__serve)
-            opts="-h -V --listen --max-skew --leeway --replay-capacity --header-timeout --request-timeout --store --json --help --version"
+            opts="-h -V --listen --max-skew --leeway --replay-capacity --replay-per-license --unlimited-cap --compat-token --header-timeout --request-timeout --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1624,6 +1624,18 @@ _keyctl() {
                     ;;
                 --replay-capacity)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replay-per-license)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unlimited-cap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --compat-token)
+                    COMPREPLY=($(compgen -W "key jwt" -- "${cur}"))
                     return 0
                     ;;
                 --header-timeout)
@@ -1646,7 +1658,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__sign)
-            opts="-h -V --secret-file --secret --datetime --scheme --store --json --help --version"
+            opts="-h -V --secret-file --secret --datetime --scheme --for --product --hwid --machine --user --domain --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1668,6 +1680,30 @@ _keyctl() {
                     COMPREPLY=($(compgen -W "keyctl1 mio" -- "${cur}"))
                     return 0
                     ;;
+                --for)
+                    COMPREPLY=($(compgen -W "activate deactivate" -- "${cur}"))
+                    return 0
+                    ;;
+                --product)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hwid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --machine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1680,7 +1716,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__signer)
-            opts="-h -V --listen --secret-file --allow-origin --max-skew --store --json --help --version"
+            opts="-h -V --listen --secret-file --allow-origin --allow-no-origin --allow-host --max-skew --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1695,6 +1731,10 @@ _keyctl() {
                     return 0
                     ;;
                 --allow-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -204,6 +204,13 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l secret -d 'The se
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l datetime -d 'Sign for this datetime instead of now (YYYYMMDDTHHMMSSZ; for mio also the ISO forms)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l scheme -d 'Signature scheme' -r -f -a "keyctl1\t'`KEYCTL1-HMAC-SHA256`: date-scoped derived keys over the license\'s hash'
 mio\t'`MIO4-HMAC-SHA256`: one HMAC over the datetime and the license (Media-IO products)'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l for -d 'Sign a machine request for this route: the signature covers the fields below too' -r -f -a "activate\t'`POST /v1/activate`'
+deactivate\t'`POST /v1/deactivate`'"
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l product -d 'The product activating (with --for)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l hwid -d 'The machine\'s hardware id (with --for)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l machine -d 'The machine\'s name, as the request will send it (with --for)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l user -d 'The logged-in user, as the request will send it (with --for)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l domain -d 'The host, as the request will send it (with --for)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -211,8 +218,10 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -s V -l version -d '
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l listen -d 'Address to listen on' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l secret-file -d 'File holding the signer secret, or a JSON map of license id to secret' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l allow-origin -d 'An origin allowed to call the signer from a browser (repeatable; `*` for any)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l allow-host -d 'A host name clients may address the signer by (repeatable) [default: the listen address and localhost]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l max-skew -d 'How far a Media-IO x-datetime may be from this clock' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l allow-no-origin -d 'Also answer requests without an Origin header (native products, scripts)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -s V -l version -d 'Print version'
@@ -236,12 +245,16 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -s V -l ve
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l listen -d 'Address to listen on' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l max-skew -d 'Allowed difference between a signed request\'s datetime and the server\'s clock' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l leeway -d 'Tolerance for license expiry and not-before' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l replay-capacity -d 'Signed requests remembered against replay (20-40 bytes each; sustains about N / max-skew validations/s)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l replay-capacity -d 'Signed requests remembered against replay (50-70 bytes each; sustains about N / max-skew validations/s)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l replay-per-license -d 'Signed requests of one license remembered against replay: its share of the cache' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l unlimited-cap -d 'The most machines an unlimited license may activate' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l compat-token -d 'What /api/activate and /api/check accept as `token`' -r -f -a "key\t'Only the short key, the licensee\'s secret token (as the older key server)'
+jwt\t'Also the JWT or the license id: weaker, since anyone who has seen a license knows both'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l header-timeout -d 'A client must send its request head within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l request-timeout -d 'A request (body included) must be handled within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l json -d 'Print machine-readable JSON instead of tables'
-complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -l json -d 'Print machine-readable JSON instead of tables'

@@ -185,7 +185,10 @@ pub fn apply(path: &Path, op: Op, now: Timestamp) -> Result<Reply> {
 pub fn open_directly(path: &Path, cache_mb: u64) -> Result<Store> {
     match Store::open_with_cache(path, cache_mb) {
         Err(Error::StoreInUse { path }) if UnixStream::connect(path.join(SOCKET_NAME)).is_ok() => {
-            Err(Error::HeldByServer { path })
+            Err(Error::HeldByServer {
+                path,
+                hint: "stop that keyctl serve to run this command",
+            })
         }
         other => other,
     }

@@ -34,7 +34,11 @@ pub enum Error {
 
     /// A running `keyctl serve` holds the store, and this command cannot go through it.
     #[error("store {} is held by a running keyctl serve, which does not carry out this command", path.display())]
-    HeldByServer { path: PathBuf },
+    HeldByServer {
+        path: PathBuf,
+        /// What to do instead, for the command at hand.
+        hint: &'static str,
+    },
 
     /// The store was written by a newer (or unknown) keyctl.
     #[error("store {} has schema version {found}; this keyctl reads version {expected}", path.display())]
@@ -129,10 +133,8 @@ impl Error {
             Error::StoreInUse { .. } => Some(
                 "stop the other keyctl process (a running `keyctl serve`?), or wait for it to finish".into(),
             ),
-                        Error::SchemaVersion { .. } => Some("use the keyctl release that wrote this store".into()),
-            Error::HeldByServer { .. } => Some(
-                "stop the server for this command; to verify meanwhile, use `keyctl verify --jwks` with the server's /.well-known/jwks.json".into(),
-            ),
+            Error::SchemaVersion { .. } => Some("use the keyctl release that wrote this store".into()),
+            Error::HeldByServer { hint, .. } => Some((*hint).into()),
             Error::NoActiveKey => Some("run `keyctl key rotate` to create an active key".into()),
             Error::Remote { hint, .. } => hint.clone(),
             _ => None,

@@ -1,6 +1,8 @@
 //! All stdout rendering: human tables (comfy-table) and the stable `--json` shapes
 //! documented in `docs/cli.md`. Functions return text; the CLI writes it.
 
+use std::borrow::Cow;
+
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{presets::NOTHING, Table};
 use serde_json::{json, Value};
@@ -8,6 +10,29 @@ use serde_json::{json, Value};
 use crate::license::{Claims, Verdict};
 use crate::store::{Activation, KeyRecord, LicenseRecord, Product};
 use crate::time::{rfc3339, Timestamp};
+
+/// `text` with its control characters escaped (`\u{1b}`), for a terminal or a log line:
+/// stored text that came from a client, such as a machine name, must not be able to drive
+/// the reader's terminal or forge table rows and log lines.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Adds a row of [`printable`] cells.
+fn add_row(table: &mut Table, cells: Vec<String>) {
+    table.add_row(cells.iter().map(|cell| printable(cell).into_owned()));
+}
 
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
@@ -22,7 +47,7 @@ fn details(rows: &[(&str, String)]) -> String {
     let mut table = Table::new();
     table.load_preset(NOTHING);
     for (label, value) in rows {
-        table.add_row(vec![label.to_string(), value.clone()]);
+        add_row(&mut table, vec![label.to_string(), value.clone()]);
     }
     trim_lines(&table.to_string())
 }
@@ -68,12 +93,15 @@ pub fn keys(keys: &[KeyRecord], as_json: bool) -> String {
     }
     let mut t = table(&["KID", "STATUS", "CREATED", "RETIRED"]);
     for key in keys {
-        t.add_row(vec![
-            key.kid.clone(),
-            key.status.as_str().into(),
-            rfc3339(key.created),
-            shown_time(key.retired, "-"),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                key.kid.clone(),
+                key.status.as_str().into(),
+                rfc3339(key.created),
+                shown_time(key.retired, "-"),
+            ],
+        );
     }
     format!("{t}\n")
 }
@@ -106,12 +134,15 @@ pub fn products(products: &[Product], as_json: bool) -> String {
     }
     let mut t = table(&["NUMBER", "ID", "NAME", "SUPPORT MESSAGE"]);
     for p in products {
-        t.add_row(vec![
-            p.number.to_string(),
-            p.id.clone(),
-            p.name.clone(),
-            p.support_message.clone().unwrap_or_default(),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                p.number.to_string(),
+                p.id.clone(),
+                p.name.clone(),
+                p.support_message.clone().unwrap_or_default(),
+            ],
+        );
     }
     format!("{t}\n")
 }
@@ -214,14 +245,17 @@ pub fn licenses(records: &[LicenseRecord], as_json: bool) -> String {
         "EXPIRES",
     ]);
     for r in records {
-        t.add_row(vec![
-            r.id.clone(),
-            r.short_key_display(),
-            r.licensee.clone(),
-            r.products.join(", "),
-            r.status.as_str().into(),
-            shown_time(r.expires, "never"),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                r.id.clone(),
+                r.short_key_display(),
+                r.licensee.clone(),
+                r.products.join(", "),
+                r.status.as_str().into(),
+                shown_time(r.expires, "never"),
+            ],
+        );
     }
     format!("{t}\n")
 }
@@ -238,12 +272,24 @@ pub fn verdict_json(verdict: &Verdict) -> Value {
     })
 }
 
+/// What an offline verification (keys given, no store) says it did not check.
+pub const REVOCATION_NOT_CHECKED: &str =
+    "revocation was not checked (verified offline, without the store)";
+
 /// One line (or the JSON) for a verdict: the code, the license id when known, the reason.
-pub fn verdict(verdict: &Verdict, as_json: bool) -> String {
+/// `revocation_checked` is false for offline verification: a valid verdict then says so,
+/// in a `note:` line and as `"revocation_checked": false`.
+pub fn verdict(verdict: &Verdict, revocation_checked: bool, as_json: bool) -> String {
     if as_json {
-        return to_json(&verdict_json(verdict));
+        let mut value = verdict_json(verdict);
+        value["revocation_checked"] = Value::Bool(revocation_checked);
+        return to_json(&value);
     }
     match &verdict.claims {
+        Some(claims) if verdict.is_valid() && !revocation_checked => format!(
+            "valid: {}\nnote: {REVOCATION_NOT_CHECKED}\n",
+            valid_summary(claims)
+        ),
         Some(claims) if verdict.is_valid() => format!("valid: {}\n", valid_summary(claims)),
         Some(claims) => format!(
             "{}: {}: {}\n",
@@ -293,14 +339,40 @@ pub fn activations(list: &[Activation], as_json: bool) -> String {
         "LAST SEEN",
     ]);
     for a in list {
-        t.add_row(vec![
-            a.license_id.clone(),
-            a.hwid.clone(),
-            a.machine.clone().unwrap_or_default(),
-            a.user.clone().unwrap_or_default(),
-            rfc3339(a.first_seen),
-            rfc3339(a.last_seen),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                a.license_id.clone(),
+                a.hwid.clone(),
+                a.machine.clone().unwrap_or_default(),
+                a.user.clone().unwrap_or_default(),
+                rfc3339(a.first_seen),
+                rfc3339(a.last_seen),
+            ],
+        );
     }
     format!("{t}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_in_tables() {
+        assert!(matches!(printable("plain ✓"), Cow::Borrowed("plain ✓")));
+        assert_eq!(printable("\u{1b}[2J\nrow"), "\\u{1b}[2J\\u{a}row");
+        let activation = Activation {
+            license_id: "lic_x".into(),
+            hwid: "h\u{1b}[31m".into(),
+            machine: Some("box\n│ forged │ row".into()),
+            user: None,
+            first_seen: 0,
+            last_seen: 0,
+        };
+        let table = activations(&[activation], false);
+        assert!(!table.contains('\u{1b}'), "{table}");
+        assert!(table.contains("h\\u{1b}[31m"), "{table}");
+        assert_eq!(table.lines().filter(|l| l.contains("forged")).count(), 1);
+    }
 }

@@ -27,7 +27,11 @@ pub fn parse_duration(text: &str, what: &str) -> Result<i64> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let count: i64 = digits.parse().map_err(|_| bad())?;
+    if digits.is_empty() {
+        return Err(bad());
+    }
+    // All digits, so a parse failure can only be an overflow.
+    let count: i64 = digits.parse().unwrap_or(i64::MAX);
     let unit_seconds = match unit {
         "" | "s" => 1,
         "m" => 60,
@@ -39,7 +43,12 @@ pub fn parse_duration(text: &str, what: &str) -> Result<i64> {
     count
         .checked_mul(unit_seconds)
         .filter(|s| *s <= MAX_SECONDS)
-        .ok_or_else(bad)
+        .ok_or_else(|| {
+            Error::invalid(
+                what,
+                format!("`{text}` is too long a duration (at most about 10 000 years)"),
+            )
+        })
 }
 
 /// Which end of a day a bare date (`2027-12-31`) stands for.
@@ -89,11 +98,12 @@ pub fn parse_instant(text: &str, now: Timestamp, edge: DayEdge, what: &str) -> R
         })
 }
 
-/// RFC 3339 in UTC with a `Z`, to the second (`2027-12-31T23:59:59Z`).
+/// RFC 3339 in UTC with a `Z`, to the second (`2027-12-31T23:59:59Z`). A time no calendar
+/// can show (a claim of ±hundreds of billions of years) is written as what it is.
 pub fn rfc3339(timestamp: Timestamp) -> String {
     DateTime::<Utc>::from_timestamp(timestamp, 0)
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-        .unwrap_or_else(|| timestamp.to_string())
+        .unwrap_or_else(|| format!("Unix time {timestamp} (out of the calendar's range)"))
 }
 
 #[cfg(test)]
@@ -108,8 +118,19 @@ mod tests {
         assert_eq!(parse_duration("12h", "t").unwrap(), 43_200);
         assert_eq!(parse_duration("300", "t").unwrap(), 300);
         assert_eq!(parse_duration("300s", "t").unwrap(), 300);
-        for bad in ["", "d", "1y", "-5s", "5 d", "99999999999999999999d"] {
-            assert!(parse_duration(bad, "t").is_err(), "{bad}");
+        for bad in ["", "d", "1y", "-5s", "5 d"] {
+            assert_eq!(
+                parse_duration(bad, "t").unwrap_err().to_string(),
+                format!(
+                    "t: `{bad}` is not a duration (use a number with s, m, h, d or w, e.g. 90d)"
+                )
+            );
+        }
+        for huge in ["99999999999999999999d", "9999999999999w"] {
+            assert_eq!(
+                parse_duration(huge, "t").unwrap_err().to_string(),
+                format!("t: `{huge}` is too long a duration (at most about 10 000 years)")
+            );
         }
     }
 
@@ -127,5 +148,13 @@ mod tests {
         assert_eq!(rfc3339(t), "2027-01-02T02:04:05Z");
         assert!(parse_instant("tomorrow", NOW, DayEdge::End, "t").is_err());
         assert!(parse_instant("1960-01-01T00:00:00Z", NOW, DayEdge::End, "t").is_err());
+    }
+
+    #[test]
+    fn times_beyond_the_calendar_say_so() {
+        assert_eq!(
+            rfc3339(-99_999_999_999_999_999),
+            "Unix time -99999999999999999 (out of the calendar's range)"
+        );
     }
 }

@@ -33,7 +33,11 @@ fn valid_licenses_exit_0_with_a_summary() {
     );
     // Without --at, the current time: a perpetual license issued in 2030 is already valid
     // (iat is informational).
-    offline(&license(json!({})), &["--product", "app"]).expect(0, &format!("{VALID}\n"), "");
+    offline(&license(json!({})), &["--product", "app"]).expect(
+        0,
+        &format!("{VALID}\n{OFFLINE_NOTE}"),
+        "",
+    );
 }
 
 #[test]
@@ -146,7 +150,7 @@ fn expiry_has_a_leeway() {
     verdict_at(&token, exp + 121, &["--leeway", "2m"], 5, expired);
     offline(&token, &["--product", "app", "--at", "2030-01-01"]).expect(
         0,
-        &format!("{valid}\n"),
+        &format!("{valid}\n{OFFLINE_NOTE}"),
         "",
     );
 }
@@ -245,7 +249,14 @@ fn json_verdicts_have_one_shape() {
         let out = offline(token, &["--product", "app", "--at", &rfc3339(T0), "--json"]);
         assert_eq!((out.code, out.stderr.as_str()), (code, ""));
         assert!(out.stdout.ends_with("}\n"), "{:?}", out.stdout);
-        out.json()
+        let mut value = out.json();
+        let checked = value.as_object_mut().unwrap().remove("revocation_checked");
+        assert_eq!(
+            checked,
+            Some(json!(false)),
+            "offline verification has no store"
+        );
+        value
     };
     let good = claims(json!({"exp": T0 + 60, "features": ["pro"], "meta": {"plan": "gold"}}));
     assert_eq!(
@@ -291,7 +302,7 @@ fn trusted_keys_come_from_pem_jwk_or_jwks_files() {
     );
     let trusted = fixture("trusted.jwks.json");
     let private = fixture("vendor.key.pem");
-    let valid = format!("{VALID}\n");
+    let valid = format!("{VALID}\n{OFFLINE_NOTE}");
     let unknown = format!("{}\n", untrusted_kid(&vendor.kid()));
     let cases: &[(&[&str], i32, &str)] = &[
         (&["--public-key", &vendor.public_pem()], 0, &valid),
@@ -425,7 +436,7 @@ fn the_license_comes_from_an_argument_stdin_or_a_file() {
             stdin,
         )
     };
-    let valid = format!("{VALID}\n");
+    let valid = format!("{VALID}\n{OFFLINE_NOTE}");
     let file = sandbox.write("license.jwt", format!("{token}\r\n"));
     verify(&token, "").expect(0, &valid, "");
     verify(&format!("  \n{token}\t\n"), "").expect(0, &valid, "");
@@ -526,7 +537,7 @@ fn revoked_and_suspended_licenses_exit_8() {
     let json = verify(&revoked.jwt, &["--json"]).json();
     assert_eq!(
         json,
-        json!({"valid": false, "code": "revoked", "error": "the license is revoked", "license": jwt_part(&revoked.jwt, 1)})
+        json!({"valid": false, "code": "revoked", "error": "the license is revoked", "license": jwt_part(&revoked.jwt, 1), "revocation_checked": true})
     );
     let line = format!(
         "scope_mismatch: {}: product `web` is not covered (the license covers app)\n",
@@ -534,11 +545,19 @@ fn revoked_and_suspended_licenses_exit_8() {
     );
     verify(&revoked.jwt, &["--product", "web"]).expect(7, &line, "");
 
-    // Offline verification does not consult the store, so it cannot know.
+    // Offline verification does not consult the store, so it cannot know, and says so.
     let public = sandbox.path("public.pem");
     sandbox.run(["key", "export", "--out", &public]).success();
-    let valid = valid_line(&revoked.id);
+    let valid = valid_line(&revoked.id) + OFFLINE_NOTE;
     verify(&revoked.jwt, &["--public-key", &public]).expect(0, &valid, "");
+    let offline = verify(&revoked.jwt, &["--public-key", &public, "--json"]).json();
+    assert_eq!(
+        (
+            offline["code"].clone(),
+            offline["revocation_checked"].clone()
+        ),
+        (json!("valid"), json!(false))
+    );
 
     sandbox
         .run(["license", "reinstate", &suspended.id])

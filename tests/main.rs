@@ -13,5 +13,6 @@ mod generated;
 mod interop;
 mod net;
 mod serve;
+mod serve_security;
 mod signer;
 mod tamper;

@@ -78,10 +78,18 @@ fn compat_activate_and_check_follow_the_contract_with_keyctl_fixes() {
     server
         .get(&check_path(&issued.short_key, "h1"))
         .expect(201, json!({"result": "ok"}));
+    let invalid = json!({"result": "failure", "error": "invalid key"});
+    // The JWT and the license id are public: they are not tokens unless the operator says so
+    // (`compat_token_jwt_is_an_explicit_opt_in`).
     server
         .get(&check_path(&issued.jwt, "h2"))
+        .expect(404, invalid.clone());
+    server
+        .get(&check_path(&issued.id, "h2"))
+        .expect(404, invalid.clone());
+    server
+        .get(&check_path(&issued.short_key, "h2"))
         .expect(201, json!({"result": "ok"}));
-    let invalid = json!({"result": "failure", "error": "invalid key"});
     server
         .get(&check_path(&issued.short_key, "h3"))
         .expect(404, invalid.clone());
@@ -155,8 +163,27 @@ fn compat_never_answers_500_to_odd_input() {
         issued.short_key,
         "h".repeat(300)
     );
-    let refused = server.post_form("/api/activate", &long_hwid);
-    assert_eq!(refused.status, 404, "{}", refused.body);
+    server.post_form("/api/activate", &long_hwid).expect(
+        400,
+        json!({"message": {"hwid": "is longer than 256 bytes"}}),
+    );
+    // Control characters would forge rows of `activation list` in the operator's terminal.
+    let escape = format!(
+        "token={}&machine=%1B%5B2J&user=u&app_id=1&hwid=h",
+        issued.short_key
+    );
+    server.post_form("/api/activate", &escape).expect(
+        400,
+        json!({"message": {"machine": "must not contain control characters"}}),
+    );
+    let check_escape = format!(
+        "/api/check?token={}&machine=m&user=u&hwid=%07&app_id=1",
+        issued.short_key
+    );
+    server.get(&check_escape).expect(
+        400,
+        json!({"message": {"hwid": "must not contain control characters"}}),
+    );
 }
 
 #[test]
@@ -269,27 +296,24 @@ fn every_acknowledged_activation_survives_sigkill() {
     );
 }
 
-/// A signed validation request; `seconds_ago` keeps requests in one test distinct, since
-/// the same license signed twice in one second is the same request (and a replay).
+/// A signed validation request dated `datetime`.
 fn signed_at(sandbox: &Sandbox, issued: &Issued, datetime: &str) -> Value {
-    let secret = sandbox.write("secret.txt", &issued.secret);
-    let sig = sandbox
-        .run([
-            "sign",
-            &issued.jwt,
-            "--secret-file",
-            &secret,
-            "--json",
-            "--datetime",
-            datetime,
-        ])
-        .json();
+    let sig = sandbox.sign(issued, datetime, &[]);
     json!({"license": issued.jwt, "datetime": sig["datetime"], "signature": sig["signature"], "product": "app"})
 }
 
-fn signed(sandbox: &Sandbox, issued: &Issued, seconds_ago: i64) -> Value {
-    let t = chrono::Utc::now() - chrono::Duration::seconds(seconds_ago);
-    signed_at(sandbox, issued, &t.format("%Y%m%dT%H%M%SZ").to_string())
+/// A signed validation request dated `offset` seconds from now. Distinct offsets keep the
+/// requests of one test distinct, since the same license signed twice in one second is the
+/// same request (and a replay); the server refuses requests dated before it started, so
+/// tests sign at now or later (within the skew).
+fn signed(sandbox: &Sandbox, issued: &Issued, offset: i64) -> Value {
+    signed_at(sandbox, issued, &datetime(offset))
+}
+
+/// The KEYCTL1 datetime `offset` seconds from now.
+fn datetime(offset: i64) -> String {
+    let t = chrono::Utc::now() + chrono::Duration::seconds(offset);
+    t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 #[test]
@@ -463,14 +487,19 @@ fn jwks_metrics_control_socket_and_graceful_shutdown() {
     // Store commands go through the server while it holds the store.
     let listed = sandbox.run(["license", "list", "--json"]).json();
     assert_eq!(listed[0]["id"], issued.id.as_str());
-    // A command the server does not carry out says exactly why it cannot run.
+    // A command the server does not carry out says exactly why it cannot run, and what to
+    // do instead where there is something: verification can use the served JWKS.
+    let held = format!(
+        "keyctl: error: store {} is held by a running keyctl serve, which does not carry out this command\n",
+        sandbox.store_str()
+    );
     sandbox.run(["key", "export"]).fails(
         1,
-        &format!(
-            "keyctl: error: store {} is held by a running keyctl serve, which does not carry out this command\n\
-             hint: stop the server for this command; to verify meanwhile, use `keyctl verify --jwks` with the server's /.well-known/jwks.json\n",
-            sandbox.store_str()
-        ),
+        &format!("{held}hint: stop that keyctl serve to run this command\n"),
+    );
+    sandbox.run(["verify", &issued.jwt, "--product", "app"]).fails(
+        1,
+        &format!("{held}hint: to verify while it runs, use `keyctl verify --jwks` with the server's /.well-known/jwks.json\n"),
     );
     let product = sandbox
         .run(["product", "add", "extra", "--name", "Extra", "--json"])

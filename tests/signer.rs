@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::common::Sandbox;
-use crate::net::{request, Server};
+use crate::net::{exchange, parse, request, Response, Server};
 
 fn vectors(name: &str) -> Vec<Value> {
     let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -203,6 +203,7 @@ fn signer_service_signs_over_http_and_answers_media_io_clients() {
             &secrets,
             "--allow-origin",
             origin,
+            "--allow-no-origin",
         ],
     );
 
@@ -368,4 +369,166 @@ fn signer_service_signs_over_http_and_answers_media_io_clients() {
     assert_eq!((options.status, options.body.as_str()), (200, ""));
     signer.get("/healthz").expect(200, json!({"status": "ok"}));
     assert_eq!(signer.stop("-TERM"), Some(0));
+}
+
+/// A raw request with a `Host` of the test's choosing (`request` always sends the address).
+fn with_host(
+    addr: &str,
+    method: &str,
+    path: &str,
+    host: &str,
+    headers: &[(&str, &str)],
+) -> Response {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let body = r#"{"license": "x"}"#;
+    if method == "POST" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    let mut raw = head.into_bytes();
+    if method == "POST" {
+        raw.extend_from_slice(body.as_bytes());
+    }
+    parse(&exchange(addr, &raw))
+}
+
+#[test]
+fn the_signer_answers_only_its_hosts_allowed_origins_and_native_clients_when_allowed() {
+    let sandbox = Sandbox::with_products();
+    let issued = sandbox.issue_app(&[]);
+    let secret = sandbox.write("secret.txt", &issued.secret);
+    let origin = "https://app.example.com";
+    let signer = Server::start(
+        &sandbox,
+        &["signer", "--secret-file", &secret, "--allow-origin", origin],
+    );
+    let body = json!({"license": issued.jwt}).to_string();
+    let sign = |headers: &[(&str, &str)]| {
+        request(&signer.addr, "POST", "/v1/sign", headers, body.as_bytes())
+    };
+    assert_eq!(sign(&[("Origin", origin)]).status, 200);
+    // A native client is refused unless the operator allows it.
+    sign(&[]).expect(
+        403,
+        json!({"code": "origin_required", "error": "requests without an Origin header are refused (start the signer with --allow-no-origin to serve native products)"}),
+    );
+    let not_allowed =
+        json!({"code": "origin_not_allowed", "error": "this origin may not call the signer"});
+    for foreign in [
+        "https://evil.test",
+        "null",
+        "https://app.example.com.evil.test",
+    ] {
+        sign(&[("Origin", foreign)]).expect(403, not_allowed.clone());
+    }
+    // Media-IO's route refuses the same callers, in its text shape.
+    let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let mio = request(
+        &signer.addr,
+        "GET",
+        "/api/sign",
+        &[
+            ("Origin", "https://evil.test"),
+            ("x-datetime", &now),
+            ("x-token", &issued.jwt),
+        ],
+        b"",
+    );
+    assert_eq!(
+        (mio.status, mio.body.as_str()),
+        (403, "this origin may not call the signer")
+    );
+    // Duplicate x-datetime or x-token headers are refused, not read first-wins.
+    for (name, value) in [
+        ("x-datetime", now.as_str()),
+        ("x-token", issued.jwt.as_str()),
+    ] {
+        let twice = request(
+            &signer.addr,
+            "GET",
+            "/api/sign",
+            &[
+                ("Origin", origin),
+                ("x-datetime", &now),
+                ("x-token", &issued.jwt),
+                (name, value),
+            ],
+            b"",
+        );
+        assert_eq!(
+            (twice.status, twice.body.clone()),
+            (400, format!("duplicate {name} header"))
+        );
+    }
+
+    // DNS rebinding: a page on evil.test whose name resolves to 127.0.0.1 sends its own Host.
+    let port = signer.addr.rsplit_once(':').unwrap().1;
+    let rebound = with_host(
+        &signer.addr,
+        "POST",
+        "/v1/sign",
+        &format!("evil.test:{port}"),
+        &[("Origin", origin)],
+    );
+    rebound.expect(
+        403,
+        json!({"code": "host_not_allowed", "error": "this signer does not answer for that host name (allow it with --allow-host)"}),
+    );
+    let preflight = with_host(
+        &signer.addr,
+        "OPTIONS",
+        "/v1/sign",
+        &format!("evil.test:{port}"),
+        &[("Origin", origin)],
+    );
+    assert_eq!(preflight.status, 403);
+    // `localhost` is one of the default names; a malformed body then says so.
+    let local = with_host(
+        &signer.addr,
+        "POST",
+        "/v1/sign",
+        &format!("LOCALHOST:{port}"),
+        &[("Origin", origin)],
+    );
+    assert_eq!(local.status, 400, "{}", local.body);
+    assert_eq!(signer.stop("-TERM"), Some(0));
+
+    // --allow-host replaces the defaults; --allow-no-origin serves native clients.
+    let signer = Server::start(
+        &sandbox,
+        &[
+            "signer",
+            "--secret-file",
+            &secret,
+            "--allow-host",
+            "signer.internal",
+            "--allow-no-origin",
+        ],
+    );
+    let port = signer.addr.rsplit_once(':').unwrap().1;
+    assert_eq!(
+        with_host(
+            &signer.addr,
+            "POST",
+            "/v1/sign",
+            &format!("signer.internal:{port}"),
+            &[]
+        )
+        .status,
+        400,
+        "a known host and no Origin reach the handler (whose answer to `x` is malformed)"
+    );
+    assert_eq!(
+        sign_at(&signer.addr, &body),
+        403,
+        "127.0.0.1 is no longer a signer name"
+    );
+    assert_eq!(signer.stop("-TERM"), Some(0));
+}
+
+fn sign_at(addr: &str, body: &str) -> u16 {
+    request(addr, "POST", "/v1/sign", &[], body.as_bytes()).status
 }

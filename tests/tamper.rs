@@ -168,7 +168,7 @@ fn duplicate_members_are_malformed() {
         &vendor().sign_text(&two_algs, &claims),
         &[],
         3,
-        "malformed: the header is not a JSON object",
+        "malformed: the header has a duplicate member `alg`",
     );
 
     let two_products = claims.replacen('{', r#"{"products":["web"],"#, 1);

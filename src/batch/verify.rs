@@ -177,7 +177,8 @@ pub fn verify_all(
     for (code, count) in &summary.by_code {
         counts.insert((*code).into(), (*count).into());
     }
-    writeln!(out, "{}", json!({ "summary": counts })).map_err(write_err)?;
+    let summary_line = json!({ "summary": counts, "revocation_checked": state.is_some() });
+    writeln!(out, "{summary_line}").map_err(write_err)?;
     out.flush().map_err(write_err)?;
     Ok(summary)
 }

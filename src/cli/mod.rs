@@ -98,6 +98,17 @@ impl Env {
         crate::control::open_directly(&self.store_path()?, store::DEFAULT_CACHE_MB)
     }
 
+    /// Opens the store for verification, which a running server's JWKS can stand in for.
+    fn open_store_to_verify(&self) -> Result<Store> {
+        self.open_store().map_err(|err| match err {
+            Error::HeldByServer { path, .. } => Error::HeldByServer {
+                path,
+                hint: "to verify while it runs, use `keyctl verify --jwks` with the server's /.well-known/jwks.json",
+            },
+            err => err,
+        })
+    }
+
     /// Opens the store for `keyctl serve`, with the server's smaller page cache.
     fn open_store_for_server(&self) -> Result<Store> {
         crate::control::open_directly(&self.store_path()?, store::SERVER_CACHE_MB)
@@ -111,6 +122,14 @@ impl Env {
 
 /// Parses the command line, runs it and returns the process exit code.
 pub fn main() -> i32 {
+    // clap would blame an empty variable on `--store`, which the user never typed.
+    if std::env::var_os("KEYCTL_STORE").is_some_and(|v| v.is_empty()) {
+        report(&Error::invalid(
+            "KEYCTL_STORE",
+            "is set but empty; unset it, or set it to a store directory",
+        ));
+        return exit::USAGE;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -3,13 +3,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::sign::announce;
 use super::Env;
 use crate::error::Result;
 use crate::http;
-use crate::serve::{self, ServeConfig};
+use crate::serve::{self, CompatToken, ServeConfig};
 use crate::time::parse_duration;
 
 fn seconds(text: &str, what: &str) -> Result<Duration> {
@@ -29,9 +29,18 @@ pub struct ServeArgs {
     /// Tolerance for license expiry and not-before
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     leeway: String,
-    /// Signed requests remembered against replay (20-40 bytes each; sustains about N / max-skew validations/s)
+    /// Signed requests remembered against replay (50-70 bytes each; sustains about N / max-skew validations/s)
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     replay_capacity: usize,
+    /// Signed requests of one license remembered against replay: its share of the cache
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    replay_per_license: usize,
+    /// The most machines an unlimited license may activate
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    unlimited_cap: u64,
+    /// What /api/activate and /api/check accept as `token`
+    #[arg(long, value_enum, value_name = "KIND", default_value = "key")]
+    compat_token: CompatTokenArg,
     /// A client must send its request head within this time
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     header_timeout: String,
@@ -40,11 +49,26 @@ pub struct ServeArgs {
     request_timeout: String,
 }
 
+/// `--compat-token`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CompatTokenArg {
+    /// Only the short key, the licensee's secret token (as the older key server)
+    Key,
+    /// Also the JWT or the license id: weaker, since anyone who has seen a license knows both
+    Jwt,
+}
+
 pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
     let config = ServeConfig {
         max_skew: parse_duration(&args.max_skew, "--max-skew")?,
         leeway: parse_duration(&args.leeway, "--leeway")?,
         replay_capacity: args.replay_capacity,
+        replay_per_license: args.replay_per_license,
+        unlimited_cap: args.unlimited_cap,
+        compat_token: match args.compat_token {
+            CompatTokenArg::Key => CompatToken::Key,
+            CompatTokenArg::Jwt => CompatToken::Jwt,
+        },
         limits: http::Limits {
             header_read_timeout: seconds(&args.header_timeout, "--header-timeout")?,
             request_timeout: seconds(&args.request_timeout, "--request-timeout")?,
@@ -54,10 +78,11 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
     };
     let store = env.open_store_for_server()?;
     http::init_logging();
+    let state = std::sync::Arc::new(serve::AppState::new(store, config)?);
     http::block_on(async move {
         let listener = http::bind(args.listen).await?;
         announce("serve", &listener);
-        serve::run(store, listener, config, http::shutdown_signal()).await?;
+        serve::run(state, listener, http::shutdown_signal()).await?;
         Ok(0)
     })
 }

@@ -33,6 +33,15 @@ pub struct SecretArgs {
 }
 
 impl SecretArgs {
+    /// Where the secret comes from, for messages.
+    fn source(&self) -> String {
+        match (&self.secret_file, &self.secret) {
+            (Some(path), _) => path.display().to_string(),
+            (None, Some(_)) => "--secret".into(),
+            (None, None) => SECRET_ENV.into(),
+        }
+    }
+
     /// The secrets given on the command line or in the environment, if any.
     fn load(&self) -> Result<Option<SignerSecrets>> {
         if let Some(path) = &self.secret_file {
@@ -63,6 +72,57 @@ pub struct SignArgs {
     /// Signature scheme
     #[arg(long, value_enum, default_value = "keyctl1")]
     scheme: Scheme,
+    #[command(flatten)]
+    machine: MachineRequestArgs,
+}
+
+/// A machine request the signature also covers (`POST /v1/activate`, `/v1/deactivate`).
+#[derive(Debug, Args)]
+pub struct MachineRequestArgs {
+    /// Sign a machine request for this route: the signature covers the fields below too
+    #[arg(long = "for", value_enum, value_name = "ROUTE", requires_all = ["product", "hwid"])]
+    route: Option<RouteArg>,
+    /// The product activating (with --for)
+    #[arg(long, value_name = "ID", requires = "route")]
+    product: Option<String>,
+    /// The machine's hardware id (with --for)
+    #[arg(long, value_name = "HWID", requires = "route")]
+    hwid: Option<String>,
+    /// The machine's name, as the request will send it (with --for)
+    #[arg(long, value_name = "NAME", requires = "route")]
+    machine: Option<String>,
+    /// The logged-in user, as the request will send it (with --for)
+    #[arg(long, value_name = "NAME", requires = "route")]
+    user: Option<String>,
+    /// The host, as the request will send it (with --for)
+    #[arg(long, value_name = "HOST", requires = "route")]
+    domain: Option<String>,
+}
+
+/// `--for`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum RouteArg {
+    /// `POST /v1/activate`
+    Activate,
+    /// `POST /v1/deactivate`
+    Deactivate,
+}
+
+impl MachineRequestArgs {
+    fn request(&self) -> Option<signer::MachineRequest<'_>> {
+        let route = match self.route? {
+            RouteArg::Activate => signer::MachineRoute::Activate,
+            RouteArg::Deactivate => signer::MachineRoute::Deactivate,
+        };
+        Some(signer::MachineRequest {
+            route,
+            product: self.product.as_deref().unwrap_or_default(),
+            hwid: self.hwid.as_deref().unwrap_or_default(),
+            machine: self.machine.as_deref(),
+            user: self.user.as_deref(),
+            domain: self.domain.as_deref(),
+        })
+    }
 }
 
 pub fn sign(env: &Env, args: SignArgs) -> Result<i32> {
@@ -78,10 +138,27 @@ pub fn sign(env: &Env, args: SignArgs) -> Result<i32> {
         .unwrap_or_else(|| signer::format_datetime(env.now));
     let id = signer::license_id(signer::trim_license(&license));
     let secret = secrets.for_license(id.as_deref()).ok_or_else(|| {
-        Error::invalid("secret", "the secret file holds no secret for this license")
+        Error::invalid(
+            args.secret.source(),
+            format!(
+                "holds no secret for license {}",
+                id.as_deref().unwrap_or("(no license id)")
+            ),
+        )
     })?;
-    let sig = signer::sign(args.scheme, secret.expose(), &datetime, &license)
-        .map_err(|err| Error::invalid("sign", err.to_string()))?;
+    let sig = match args.machine.request() {
+        Some(_) if args.scheme != Scheme::Keyctl1 => {
+            return Err(Error::invalid(
+                "--for",
+                "machine requests are signed with KEYCTL1 only; drop --scheme mio",
+            ))
+        }
+        Some(request) => {
+            signer::sign_machine_request(secret.expose(), &datetime, &license, &request)
+        }
+        None => signer::sign(args.scheme, secret.expose(), &datetime, &license),
+    }
+    .map_err(|err| Error::invalid("sign", err.to_string()))?;
     if env.json {
         let value = json!({
             "algorithm": sig.scheme.algorithm(),
@@ -116,6 +193,12 @@ pub struct SignerArgs {
     /// An origin allowed to call the signer from a browser (repeatable; `*` for any)
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
+    /// Also answer requests without an Origin header (native products, scripts)
+    #[arg(long)]
+    allow_no_origin: bool,
+    /// A host name clients may address the signer by (repeatable) [default: the listen address and localhost]
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<String>,
     /// How far a Media-IO x-datetime may be from this clock
     #[arg(long, value_name = "DURATION", default_value = "300s")]
     max_skew: String,
@@ -127,6 +210,15 @@ pub fn signer(args: SignerArgs) -> Result<i32> {
     let config = SignerConfig {
         secrets: SignerSecrets::parse(&text, &what)?,
         allowed_origins: args.allow_origins,
+        allow_no_origin: args.allow_no_origin,
+        allowed_hosts: if args.allow_hosts.is_empty() {
+            service::default_hosts(args.listen)
+        } else {
+            args.allow_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect()
+        },
         max_skew: parse_duration(&args.max_skew, "--max-skew")?,
         clock: crate::time::now,
     };
@@ -190,9 +282,9 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
     // The store serves for the secret when none is given, and for trusted keys when none
     // are given and it exists; without keys only the request is checked (and the output says so).
     let store = match (&explicit_secrets, args.keys.given()) {
-        (None, _) => Some(env.open_store()?),
+        (None, _) => Some(env.open_store_to_verify()?),
         (Some(_), true) => None,
-        (Some(_), false) => match env.open_store() {
+        (Some(_), false) => match env.open_store_to_verify() {
             Ok(store) => Some(store),
             Err(Error::StoreMissing { .. }) => None,
             Err(err) => return Err(err),
@@ -211,7 +303,7 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
     }
     let license = match read_license_input(args.license.as_deref())?.text() {
         Ok(license) => license,
-        Err(verdict) => return finish(env, verdict),
+        Err(verdict) => return finish(env, verdict, store.is_some()),
     };
     let request = SignedRequest {
         scheme: args.scheme,
@@ -226,7 +318,7 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
             .map(|record| record.secret),
     });
     if let Err(verdict) = checked {
-        return finish(env, verdict);
+        return finish(env, verdict, store.is_some());
     }
     let verdict = match (&keys, &args.product) {
         (Some(keys), Some(product)) => {
@@ -244,14 +336,14 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
             claims: None,
         },
     };
-    finish(env, verdict)
+    finish(env, verdict, store.is_some())
 }
 
-fn finish(env: &Env, verdict: Verdict) -> Result<i32> {
+fn finish(env: &Env, verdict: Verdict, revocation_checked: bool) -> Result<i32> {
     let text = if verdict.is_valid() && verdict.claims.is_none() && !env.json {
         "valid: the request signature verifies (license not checked: no trusted keys)\n".to_owned()
     } else {
-        output::verdict(&verdict, env.json)
+        output::verdict(&verdict, revocation_checked, env.json)
     };
     emit(&text)?;
     Ok(verdict.outcome.exit_code())

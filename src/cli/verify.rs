@@ -108,7 +108,7 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
     let (keys, store) = if args.keys.given() {
         (args.keys.load()?, None)
     } else {
-        let store = env.open_store()?;
+        let store = env.open_store_to_verify()?;
         (store.trusted_keys()?, Some(store))
     };
     if let Some(batch) = &args.batch {
@@ -132,7 +132,7 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
         }
         Err(verdict) => verdict,
     };
-    emit(&output::verdict(&verdict, env.json))?;
+    emit(&output::verdict(&verdict, store.is_some(), env.json))?;
     Ok(verdict.outcome.exit_code())
 }
 

@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::{error_response, Metrics};
+use crate::output::printable;
 
 /// Put in a response's extensions by handlers, so the log line can name the license.
 #[derive(Clone, Debug)]
@@ -54,8 +55,10 @@ pub async fn log_requests(State(log): State<RequestLog>, request: Request, next:
         .map(|l| l.0.as_str())
         .unwrap_or("-");
     tracing::info!(
-        "{method} {path} {status} {:.3}ms license={license}",
-        elapsed.as_secs_f64() * 1000.0
+        "{method} {} {status} {:.3}ms license={}",
+        printable(&path),
+        elapsed.as_secs_f64() * 1000.0,
+        printable(license)
     );
     response
 }

@@ -184,8 +184,16 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
     let header_bytes = B64URL
         .decode(header)
         .map_err(|_| malformed("the header is not base64url".into()))?;
-    let header: RawHeader = serde_json::from_slice(&header_bytes)
-        .map_err(|_| malformed("the header is not a JSON object".into()))?;
+    let header: RawHeader = serde_json::from_slice(&header_bytes).map_err(|err| {
+        let message = err.to_string();
+        match message.strip_prefix("duplicate field ") {
+            Some(rest) => malformed(format!(
+                "the header has a duplicate member {}",
+                rest.split(" at line ").next().unwrap_or_default()
+            )),
+            None => malformed("the header is not a JSON object".into()),
+        }
+    })?;
     match header.alg.as_ref().and_then(|v| v.as_str()) {
         Some("EdDSA") => {}
         Some(other) => {
@@ -256,10 +264,18 @@ fn claim_error(err: &serde_json::Error) -> String {
     }
 }
 
-/// Attacker-chosen text in a message is cut short (but never a real key id: 43 characters).
+/// Attacker-chosen text in a message is cut short (but never a real key id: 43 characters),
+/// and its control characters are escaped, so it cannot drive the reader's terminal.
 fn short(text: &str) -> String {
-    let mut cut: String = text.chars().take(64).collect();
-    if cut.len() < text.len() {
+    let mut cut = String::with_capacity(text.len().min(80));
+    for c in text.chars().take(64) {
+        if c.is_control() {
+            cut.extend(c.escape_default());
+        } else {
+            cut.push(c);
+        }
+    }
+    if text.chars().nth(64).is_some() {
         cut.push('…');
     }
     cut

@@ -1,7 +1,12 @@
-//! The older key servers' API (`../shared/spec/compat-api.md`): `POST /api/activate` and
+//! The older key servers' API (`docs/spec/compat-api.md`): `POST /api/activate` and
 //! `GET /api/check`, with the same status codes and bodies, and keyctl's fixes: every
 //! machine is recorded, re-activation is free, `check` needs an activated machine of a
 //! valid license, seats are atomic, and bad input gets 400/404, never 500.
+//!
+//! `token` is the short key, the licensee's secret, as it was for the older server; the
+//! JWT or the license id is accepted only when the operator opts in (`--compat-token jwt`),
+//! since anyone who has seen a license knows both. A store failure is `503`, never
+//! disguised as an invalid token.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,9 +20,11 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::v1::take_seat;
-use super::AppState;
+use super::{ApiError, AppState, CompatToken};
+use crate::error::Error;
 use crate::http::{Body, LoggedLicense};
-use crate::store::{Activated, Machine, Product};
+use crate::license::ShortKey;
+use crate::store::{Activated, LicenseRecord, Machine, Product};
 use crate::time;
 
 const MISSING: &str =
@@ -97,6 +104,24 @@ impl Args {
     fn arg(&self, name: &str) -> &str {
         self.get(name).unwrap_or_default()
     }
+
+    /// The machine the request is about, checked; a bad field is the old server's `400`
+    /// shape, naming the argument.
+    fn machine(&self) -> Result<Machine<'_>, Response> {
+        let machine = Machine {
+            hwid: self.arg("hwid"),
+            machine: self.get("machine"),
+            user: self.get("user"),
+        };
+        match machine.check() {
+            Ok(()) => Ok(machine),
+            Err(Error::InvalidInput { what, reason }) => {
+                let body = json!({ "message": { what: reason } });
+                Err((StatusCode::BAD_REQUEST, Json(body)).into_response())
+            }
+            Err(err) => Err(unavailable(&err)),
+        }
+    }
 }
 
 /// Decodes `a=1&b=%C3%A9` pairs; invalid UTF-8 becomes U+FFFD rather than an error.
@@ -147,11 +172,46 @@ fn failure(status: StatusCode, error: &str, support: Option<&Product>) -> Respon
         .into_response()
 }
 
+/// A store failure, logged, in the compat shape with keyctl's code: `503`.
+fn unavailable(err: &Error) -> Response {
+    tracing::error!("store failure: {err}");
+    let body = json!({
+        "result": "failure",
+        "error": "the store is unavailable; retry shortly",
+        "code": "store_unavailable",
+    });
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
 fn logged(mut response: Response, license_id: &str) -> Response {
     response
         .extensions_mut()
         .insert(LoggedLicense(license_id.to_owned()));
     response
+}
+
+impl AppState {
+    /// The product named by `app_id`, and the license of that product's request named by
+    /// `token`, which must be the short key unless the operator allowed JWTs and ids.
+    fn compat_lookup(
+        &self,
+        args: &Args,
+    ) -> Result<(Option<Product>, Option<LicenseRecord>), Error> {
+        let Some(product) = self.store.product(args.arg("app_id"))? else {
+            return Ok((None, None));
+        };
+        let token = args.arg("token");
+        let reference = match (self.config.compat_token, ShortKey::parse(token)) {
+            (_, Some(short)) => short.as_str().to_owned(),
+            (CompatToken::Jwt, None) => token.to_owned(),
+            (CompatToken::Key, None) => return Ok((Some(product), None)),
+        };
+        match self.store.find_license(&reference) {
+            Ok(record) => Ok((Some(product), Some(record))),
+            Err(Error::NotFound { .. }) => Ok((Some(product), None)),
+            Err(err) => Err(err),
+        }
+    }
 }
 
 /// `POST /api/activate`.
@@ -166,27 +226,26 @@ pub(super) async fn activate(
         Err(response) => return response,
     };
     const INVALID: &str = "invalid activation token";
-    let product = match state.store.product(args.arg("app_id")) {
-        Ok(Some(product)) => product,
-        _ => return failure(StatusCode::NOT_FOUND, INVALID, None),
+    let machine = match args.machine() {
+        Ok(machine) => machine,
+        Err(response) => return response,
     };
-    let Ok(record) = state.store.find_license(args.arg("token")) else {
-        return failure(StatusCode::NOT_FOUND, INVALID, Some(&product));
+    let (product, record) = match state.compat_lookup(&args) {
+        Ok((Some(product), Some(record))) => (product, record),
+        Ok((product, _)) => return failure(StatusCode::NOT_FOUND, INVALID, product.as_ref()),
+        Err(err) => return unavailable(&err),
     };
-    let verdict = state.verify(&record.jwt, &product.id, None, None, time::now());
+    let now = time::now();
+    let verdict = state.verify(&record.jwt, &product.id, None, None, now);
     let valid = verdict.is_valid();
     let Some(claims) = verdict.claims.filter(|_| valid) else {
-        return logged(
-            failure(StatusCode::NOT_FOUND, INVALID, Some(&product)),
-            &record.id,
-        );
+        let response = match verdict.outcome {
+            crate::license::Outcome::Error => unavailable(&Error::Store(verdict.reason)),
+            _ => failure(StatusCode::NOT_FOUND, INVALID, Some(&product)),
+        };
+        return logged(response, &record.id);
     };
-    let machine = Machine {
-        hwid: args.arg("hwid"),
-        machine: args.get("machine"),
-        user: args.get("user"),
-    };
-    let response = match take_seat(&state, &claims, machine).await {
+    let response = match take_seat(&state, &claims, machine, now).await {
         Ok(Activated::Granted { used, .. }) => {
             let remaining = claims
                 .seat_limit()
@@ -194,12 +253,12 @@ pub(super) async fn activate(
             let body = json!({ "result": "ok", "remainingActivations": remaining.to_string() });
             (StatusCode::CREATED, Json(body)).into_response()
         }
-        Ok(Activated::NoSeatsLeft { .. }) => failure(
+        Ok(Activated::NoSeatsLeft { .. }) | Err(ApiError::MachineCap { .. }) => failure(
             StatusCode::GONE,
             "key is out of activations",
             Some(&product),
         ),
-        Err(_) => failure(StatusCode::NOT_FOUND, INVALID, Some(&product)),
+        Err(err) => err.into_response(),
     };
     logged(response, &record.id)
 }
@@ -222,11 +281,13 @@ pub(super) async fn check(
         )
             .into_response()
     };
-    let Ok(Some(product)) = state.store.product(args.arg("app_id")) else {
-        return invalid();
-    };
-    let Ok(record) = state.store.find_license(args.arg("token")) else {
-        return invalid();
+    if let Err(response) = args.machine() {
+        return response;
+    }
+    let (product, record) = match state.compat_lookup(&args) {
+        Ok((Some(product), Some(record))) => (product, record),
+        Ok(_) => return invalid(),
+        Err(err) => return unavailable(&err),
     };
     let verdict = state.verify(
         &record.jwt,
@@ -235,10 +296,12 @@ pub(super) async fn check(
         Some(args.arg("hwid")),
         time::now(),
     );
-    let response = if verdict.is_valid() {
-        (StatusCode::CREATED, Json(json!({"result": "ok"}))).into_response()
-    } else {
-        invalid()
+    let response = match verdict.outcome {
+        crate::license::Outcome::Valid => {
+            (StatusCode::CREATED, Json(json!({"result": "ok"}))).into_response()
+        }
+        crate::license::Outcome::Error => unavailable(&Error::Store(verdict.reason)),
+        _ => invalid(),
     };
     logged(response, &record.id)
 }

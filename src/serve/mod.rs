@@ -1,7 +1,9 @@
 //! `keyctl serve`: license validation and machine activation over HTTP.
 //!
-//! - [`v1`]: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate` (keyctl's API).
+//! - [`v1`]: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate` (keyctl's API), whose
+//!   failures are [`ApiError`]s.
 //! - [`compat`]: `POST /api/activate`, `GET /api/check` (the older key servers' contract).
+//! - [`proof`]: what proves that a caller owns a license: a signed request or the short key.
 //! - `GET /.well-known/jwks.json`, `/healthz`, `/metrics`.
 //! - [`socket`]: the Unix control socket through which the CLI writes while we hold the store.
 //!
@@ -9,6 +11,8 @@
 
 mod commit;
 mod compat;
+mod error;
+mod proof;
 mod replay;
 mod socket;
 mod v1;
@@ -24,7 +28,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 pub use commit::GroupCommit;
-pub use replay::{Admission, ReplayCache};
+pub use error::ApiError;
+pub use replay::{Admission, ReplayCache, RequestKey};
 pub use verified::VerifiedCache;
 
 use crate::error::Result;
@@ -43,8 +48,14 @@ pub struct ServeConfig {
     pub leeway: i64,
     /// Signed requests remembered against replay.
     pub replay_capacity: usize,
+    /// Signed requests of one license remembered against replay: its share of the cache.
+    pub replay_per_license: usize,
     /// Licenses whose signature check is remembered.
     pub verify_cache_capacity: usize,
+    /// The most machines an unlimited license may activate.
+    pub unlimited_cap: u64,
+    /// What the compatibility API accepts as `token`.
+    pub compat_token: CompatToken,
     /// Request bounds.
     pub limits: http::Limits,
 }
@@ -55,10 +66,23 @@ impl Default for ServeConfig {
             max_skew: crate::signer::DEFAULT_MAX_SKEW,
             leeway: 60,
             replay_capacity: 1_000_000,
+            replay_per_license: 10_000,
             verify_cache_capacity: 100_000,
+            unlimited_cap: 10_000,
+            compat_token: CompatToken::Key,
             limits: http::Limits::default(),
         }
     }
+}
+
+/// What `/api/activate` and `/api/check` accept as `token`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompatToken {
+    /// Only the short key, the licensee's secret token, as the older server did.
+    Key,
+    /// Also the JWT or the license id, which anyone who has seen the license knows: weaker,
+    /// for clients that were handed JWTs as tokens.
+    Jwt,
 }
 
 /// What every handler shares.
@@ -70,6 +94,8 @@ pub struct AppState {
     verified: VerifiedCache,
     /// Accepted signed requests.
     pub replay: ReplayCache,
+    /// The first second this server accepts signed requests from.
+    pub started: Timestamp,
     /// Durability for activations.
     pub commit: GroupCommit,
     /// Counters for `/metrics`.
@@ -80,15 +106,40 @@ pub struct AppState {
 
 impl AppState {
     /// State over `store`, starting the group-commit thread.
+    ///
+    /// Replay protection across restarts: this returns only at the start of the next whole
+    /// second, and the server refuses every signed request dated before that second. An
+    /// earlier run, which held the store until before this one opened it, can only have
+    /// accepted requests dated up to its own clock, hence earlier; the few it accepted dated
+    /// later (a client clock ahead, within the skew) it wrote to the store, and they are
+    /// put back into the replay cache here.
     pub fn new(store: Store, config: ServeConfig) -> Result<Self> {
         let store = Arc::new(store);
         let keys = store.trusted_keys()?;
         let flusher = Arc::clone(&store);
+        let replay = ReplayCache::new(config.replay_capacity, config.replay_per_license);
+        let opened = chrono::Utc::now();
+        replay.restore(
+            store
+                .remembered_requests(opened.timestamp())?
+                .into_iter()
+                .map(|r| {
+                    let key = RequestKey {
+                        request: r.request,
+                        license: r.license,
+                    };
+                    (key, r.expires)
+                }),
+        );
+        let started = opened.timestamp() + 1;
+        let wait = 1_000_000_000 - i64::from(opened.timestamp_subsec_nanos());
+        std::thread::sleep(std::time::Duration::from_nanos(wait.max(0) as u64));
         Ok(AppState {
             commit: GroupCommit::start(move || flusher.flush()),
             keys: RwLock::new(Arc::new(keys)),
             verified: VerifiedCache::new(config.verify_cache_capacity),
-            replay: ReplayCache::new(config.replay_capacity),
+            replay,
+            started,
             metrics: Arc::new(Metrics::default()),
             store,
             config,
@@ -185,16 +236,14 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     )
 }
 
-/// Serves until `shutdown` completes: HTTP on `listener`, the control socket in the store
-/// directory. On the way out, requests in flight finish and the store is synced.
+/// Serves `state` until `shutdown` completes: HTTP on `listener`, the control socket in the
+/// store directory. On the way out, requests in flight finish and the store is synced.
 pub async fn run(
-    store: Store,
+    state: Arc<AppState>,
     listener: tokio::net::TcpListener,
-    config: ServeConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    let limits = config.limits;
-    let state = Arc::new(AppState::new(store, config)?);
+    let limits = state.config.limits;
     let control = socket::start(Arc::clone(&state))?;
     http::serve(listener, router(Arc::clone(&state)), limits, shutdown).await;
     control.stop();

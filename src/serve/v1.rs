@@ -1,96 +1,58 @@
 //! keyctl's own API: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate`.
+//!
+//! Each handler extracts the body, calls the checks on [`AppState`] and the store, and
+//! answers JSON; every failure is an [`ApiError`].
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Admission, AppState};
-use crate::error::Error;
-use crate::http::{error_response, Body, LoggedLicense};
+use super::proof::{Ownership, Signed};
+use super::{ApiError, AppState};
+use crate::http::{Body, LoggedLicense};
 use crate::license::{Claims, Outcome, Verdict};
-use crate::signer::{self, Scheme, SignedRequest};
+use crate::signer::{self, MachineRequest, MachineRoute, Scheme, SignedRequest};
 use crate::store::{Activated, LicenseRecord, Machine};
-use crate::time::{self, rfc3339};
+use crate::time::{self, rfc3339, Timestamp};
 
-/// The HTTP status of a failed verification.
-fn status_of(outcome: Outcome) -> StatusCode {
-    match outcome {
-        Outcome::Valid => StatusCode::OK,
-        Outcome::Malformed => StatusCode::BAD_REQUEST,
-        Outcome::BadSignature | Outcome::BadRequestSignature | Outcome::StaleRequest => {
-            StatusCode::UNAUTHORIZED
-        }
-        Outcome::ReplayedRequest => StatusCode::CONFLICT,
-        Outcome::Expired | Outcome::NotYetValid | Outcome::ScopeMismatch | Outcome::Revoked => {
-            StatusCode::FORBIDDEN
-        }
-        Outcome::Error => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// `{"valid": false, "code", "error"}` with the outcome's status. An internal error is
-/// logged, and the client only learns that there was one.
-fn failure(verdict: &Verdict) -> Response {
-    let reason = if verdict.outcome == Outcome::Error {
-        tracing::error!("{}", verdict.reason);
-        "internal error; see the server log"
-    } else {
-        verdict.reason.as_str()
+/// The answer, with the license id for the log line when one is known.
+fn respond(result: Result<Value, ApiError>, license_id: Option<&str>) -> Response {
+    let mut response = match result {
+        Ok(body) => Json(body).into_response(),
+        Err(err) => err.into_response(),
     };
-    let body = json!({ "valid": false, "code": verdict.outcome.code(), "error": reason });
-    (status_of(verdict.outcome), Json(body)).into_response()
-}
-
-fn with_license(mut response: Response, license_id: &str) -> Response {
-    response
-        .extensions_mut()
-        .insert(LoggedLicense(license_id.to_owned()));
+    if let Some(id) = license_id {
+        response
+            .extensions_mut()
+            .insert(LoggedLicense(id.to_owned()));
+    }
     response
 }
 
-/// Parses a JSON body, or says why it is `malformed`.
-fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Verdict> {
+/// Parses a JSON object body, or says why it is `malformed`. Arrays are refused: serde
+/// would otherwise read them positionally into the fields.
+fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(ApiError::Malformed("the body must be a JSON object".into()));
+    }
     serde_json::from_slice(body).map_err(|err| {
         let reason = err.to_string();
         let reason = reason.split(" at line ").next().unwrap_or_default();
-        Verdict::fail(
-            Outcome::Malformed,
-            format!("the body is not the expected JSON ({reason})"),
-        )
+        ApiError::Malformed(format!("the body is not the expected JSON ({reason})"))
     })
-}
-
-/// [`parse_body`] for endpoints whose errors are `{"code", "error"}`.
-fn parse_machine_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
-    parse_body(body)
-        .map_err(|verdict| error_response(StatusCode::BAD_REQUEST, "malformed", verdict.reason))
-}
-
-fn store_failure(err: &Error) -> Response {
-    tracing::error!("{err}");
-    error_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "error",
-        "the store failed; see the server log",
-    )
 }
 
 /// `{"used", "allowed"}`, with -1 for unlimited.
 fn seats_json(used: u64, max_activations: Option<i64>) -> Value {
     json!({ "used": used, "allowed": max_activations.filter(|n| *n > 0).unwrap_or(-1) })
-}
-
-fn seats(state: &AppState, claims: &Claims) -> Value {
-    let used = state.store.seats_used(&claims.jti).unwrap_or(0);
-    seats_json(used, claims.max_activations)
 }
 
 #[derive(Deserialize)]
@@ -105,11 +67,23 @@ pub(super) struct ValidateBody {
 
 /// `POST /v1/validate`: request signature, skew, replay, then the license itself.
 pub(super) async fn validate(State(state): State<Arc<AppState>>, Body(body): Body) -> Response {
-    let body: ValidateBody = match parse_body(&body) {
-        Ok(body) => body,
-        Err(verdict) => return failure(&verdict),
-    };
-    let now = time::now();
+    let mut license_id = None;
+    let result = validate_body(&state, &body, time::now(), &mut license_id).await;
+    respond(result, license_id.as_deref())
+}
+
+async fn validate_body(
+    state: &AppState,
+    body: &Bytes,
+    now: Timestamp,
+    license_id: &mut Option<String>,
+) -> Result<Value, ApiError> {
+    // A body that is not the expected JSON is a malformed validation, with `"valid": false`
+    // like every other verdict of this endpoint.
+    let body: ValidateBody = parse_body(body).map_err(|err| match err {
+        ApiError::Malformed(reason) => Verdict::fail(Outcome::Malformed, reason).into(),
+        err => err,
+    })?;
     let license = signer::trim_license(&body.license);
     let request = SignedRequest {
         scheme: Scheme::Keyctl1,
@@ -117,38 +91,8 @@ pub(super) async fn validate(State(state): State<Arc<AppState>>, Body(body): Bod
         datetime: &body.datetime,
         signature: &body.signature,
     };
-    // verify_request reads the license id once and hands it to this lookup; keep it.
-    let mut license_id = String::new();
-    let checked = signer::verify_request(&request, now, state.config.max_skew, |id| {
-        let id = id?;
-        license_id = id.to_owned();
-        Some(state.store.license(id).ok().flatten()?.secret)
-    });
-    if let Err(verdict) = checked {
-        return failure(&verdict);
-    }
-    let expires = signer::parse_datetime(&body.datetime).unwrap_or(now) + state.config.max_skew;
-    match state
-        .replay
-        .admit(&license_id, &body.datetime, &body.signature, expires, now)
-    {
-        Admission::Fresh => {}
-        Admission::Replayed => {
-            let verdict = Verdict::fail(
-                Outcome::ReplayedRequest,
-                "this signed request was already used",
-            );
-            return with_license(failure(&verdict), &license_id);
-        }
-        Admission::Full => {
-            let response = error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "too many signed requests to check for replay; retry shortly",
-            );
-            return with_license(response, &license_id);
-        }
-    }
+    let (signed, record) = state.check_signed(&request, None, now)?;
+    *license_id = Some(record.id.clone());
     let verdict = state.verify(
         license,
         &body.product,
@@ -156,27 +100,35 @@ pub(super) async fn validate(State(state): State<Arc<AppState>>, Body(body): Bod
         body.hwid.as_deref(),
         now,
     );
-    let response = match &verdict.claims {
-        Some(claims) if verdict.is_valid() => Json(json!({
-            "valid": true,
-            "code": "valid",
-            "license_id": claims.jti,
-            "licensee": claims.sub,
-            "products": claims.products,
-            "features": claims.features,
-            "expires": claims.exp.map(rfc3339),
-            "activations": seats(&state, claims),
-        }))
-        .into_response(),
-        _ => failure(&verdict),
-    };
-    with_license(response, &license_id)
+    let claims = valid_claims(verdict)?;
+    state.admit(&signed, now).await?;
+    let used = state.store.seats_used(&claims.jti)?;
+    Ok(json!({
+        "valid": true,
+        "code": "valid",
+        "license_id": claims.jti,
+        "licensee": claims.sub,
+        "products": claims.products,
+        "features": claims.features,
+        "expires": claims.exp.map(rfc3339),
+        "activations": seats_json(used, claims.max_activations),
+    }))
+}
+
+/// The claims of a valid verdict, or the verdict as the error.
+fn valid_claims(verdict: Verdict) -> Result<Claims, ApiError> {
+    match verdict.claims {
+        Some(claims) if verdict.outcome == Outcome::Valid => Ok(claims),
+        _ => Err(verdict.into()),
+    }
 }
 
 #[derive(Deserialize)]
 pub(super) struct MachineBody {
-    license: Option<String>,
     key: Option<String>,
+    license: Option<String>,
+    datetime: Option<String>,
+    signature: Option<String>,
     product: String,
     hwid: String,
     machine: Option<String>,
@@ -185,141 +137,143 @@ pub(super) struct MachineBody {
 }
 
 impl MachineBody {
-    /// Parses the body and finds the license it names by `license` (JWT) or `key` (short key).
-    fn parse_and_find(
-        state: &AppState,
-        body: &Bytes,
-    ) -> Result<(MachineBody, LicenseRecord), Response> {
-        let body: MachineBody = parse_machine_body(body)?;
-        let reference = body
-            .license
-            .as_deref()
-            .or(body.key.as_deref())
-            .ok_or_else(|| {
-                error_response(
-                    StatusCode::BAD_REQUEST,
-                    "malformed",
-                    "the body needs `license` (JWT) or `key` (short key)",
-                )
-            })?;
-        match state.store.find_license(reference) {
-            Ok(record) => Ok((body, record)),
-            Err(Error::NotFound { .. }) => Err(error_response(
-                StatusCode::NOT_FOUND,
-                "unknown_license",
-                "no such license",
-            )),
-            Err(err) => Err(store_failure(&err)),
+    fn ownership(&self) -> Ownership<'_> {
+        Ownership {
+            key: self.key.as_deref(),
+            license: self.license.as_deref(),
+            datetime: self.datetime.as_deref(),
+            signature: self.signature.as_deref(),
         }
     }
 
-    /// The license's claims, when it is valid for `product` (and `domain`) now.
-    fn verified(&self, state: &AppState, record: &LicenseRecord) -> Result<Claims, Response> {
-        let verdict = state.verify(
-            &record.jwt,
-            &self.product,
-            self.domain.as_deref(),
-            None,
-            time::now(),
-        );
-        match verdict.claims {
-            Some(claims) if verdict.outcome == Outcome::Valid => Ok(claims),
-            _ => Err(with_license(failure(&verdict), &record.id)),
+    fn covers(&self, route: MachineRoute) -> MachineRequest<'_> {
+        MachineRequest {
+            route,
+            product: &self.product,
+            hwid: &self.hwid,
+            machine: self.machine.as_deref(),
+            user: self.user.as_deref(),
+            domain: self.domain.as_deref(),
+        }
+    }
+
+    fn machine(&self) -> Machine<'_> {
+        Machine {
+            hwid: &self.hwid,
+            machine: self.machine.as_deref(),
+            user: self.user.as_deref(),
         }
     }
 }
 
 /// `POST /v1/activate`: takes a seat for `hwid`, idempotently; 409 when the license is full.
 pub(super) async fn activate(State(state): State<Arc<AppState>>, Body(body): Body) -> Response {
-    let found = MachineBody::parse_and_find(&state, &body).and_then(|(body, record)| {
-        body.verified(&state, &record)
-            .map(|claims| (body, record, claims))
-    });
-    let (body, record, claims) = match found {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let machine = Machine {
-        hwid: &body.hwid,
-        machine: body.machine.as_deref(),
-        user: body.user.as_deref(),
-    };
-    let response = match take_seat(&state, &claims, machine).await {
-        Ok(Activated::Granted { new, used }) => Json(json!({
+    let mut license_id = None;
+    let result = activate_body(&state, &body, time::now(), &mut license_id).await;
+    respond(result, license_id.as_deref())
+}
+
+/// A machine request's body, checked, and the license its caller proved to own. A signed
+/// request still has to be [admitted](AppState::admit).
+fn owned(
+    state: &AppState,
+    body: &Bytes,
+    route: MachineRoute,
+    now: Timestamp,
+    license_id: &mut Option<String>,
+) -> Result<(MachineBody, LicenseRecord, Option<Signed>), ApiError> {
+    let body: MachineBody = parse_body(body)?;
+    body.machine().check()?;
+    let (record, signed) = state.prove_owner(&body.ownership(), &body.covers(route), now)?;
+    *license_id = Some(record.id.clone());
+    Ok((body, record, signed))
+}
+
+async fn activate_body(
+    state: &AppState,
+    body: &Bytes,
+    now: Timestamp,
+    license_id: &mut Option<String>,
+) -> Result<Value, ApiError> {
+    let (body, record, signed) = owned(state, body, MachineRoute::Activate, now, license_id)?;
+    let verdict = state.verify(
+        &record.jwt,
+        &body.product,
+        body.domain.as_deref(),
+        None,
+        now,
+    );
+    let claims = valid_claims(verdict)?;
+    if let Some(signed) = &signed {
+        state.admit(signed, now).await?;
+    }
+    match take_seat(state, &claims, body.machine(), now).await? {
+        Activated::Granted { new, used } => Ok(json!({
             "activated": true,
             "new": new,
             "license_id": claims.jti,
             "hwid": body.hwid,
             "activations": seats_json(used, claims.max_activations),
-        }))
-        .into_response(),
-        Ok(Activated::NoSeatsLeft { used }) => error_response(
-            StatusCode::CONFLICT,
-            "no_activations_left",
-            format!("all {used} activations of the license are in use"),
-        ),
-        Err(response) => response,
-    };
-    with_license(response, &record.id)
+        })),
+        Activated::NoSeatsLeft { used } => Err(ApiError::NoSeatsLeft { used }),
+    }
 }
 
-/// Takes a seat and waits until it is durable; counts the result.
+/// Takes a seat and waits until it is durable; counts the result. A limited license that
+/// is full is `NoSeatsLeft`; an unlimited one that reached the server's cap is
+/// [`ApiError::MachineCap`], so that one caller cannot grow the store without bound.
 pub(super) async fn take_seat(
     state: &AppState,
     claims: &Claims,
     machine: Machine<'_>,
-) -> Result<Activated, Response> {
-    let result = state
+    now: Timestamp,
+) -> Result<Activated, ApiError> {
+    let cap = state.config.unlimited_cap;
+    let limit = claims.seat_limit();
+    let activated = state
         .store
-        .activate(&claims.jti, machine, claims.seat_limit(), time::now());
-    match result {
-        Ok(activated @ Activated::Granted { new, .. }) => {
-            if new {
-                state.commit.durable().await;
-                state
-                    .metrics
-                    .activations_granted
-                    .fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(activated)
+        .activate(&claims.jti, machine, Some(limit.unwrap_or(cap)), now)?;
+    let counter = match activated {
+        Activated::Granted { new: false, .. } => return Ok(activated),
+        Activated::Granted { new: true, .. } => {
+            state.commit.durable().await;
+            &state.metrics.activations_granted
         }
-        Ok(refused @ Activated::NoSeatsLeft { .. }) => {
-            state
-                .metrics
-                .activations_refused
-                .fetch_add(1, Ordering::Relaxed);
-            Ok(refused)
-        }
-        Err(Error::InvalidInput { what, reason }) => Err(error_response(
-            StatusCode::BAD_REQUEST,
-            "malformed",
-            format!("{what}: {reason}"),
-        )),
-        Err(err) => Err(store_failure(&err)),
+        Activated::NoSeatsLeft { .. } => &state.metrics.activations_refused,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    match (activated, limit) {
+        (Activated::NoSeatsLeft { .. }, None) => Err(ApiError::MachineCap { cap }),
+        (activated, _) => Ok(activated),
     }
 }
 
 /// `POST /v1/deactivate`: frees the seat of `hwid`, whatever the license's standing (a seat
-/// of an expired or revoked license may always be given back).
+/// of an expired or revoked license may always be given back), for its owner only.
 pub(super) async fn deactivate(State(state): State<Arc<AppState>>, Body(body): Body) -> Response {
-    let (body, record) = match MachineBody::parse_and_find(&state, &body) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let response = match state.store.deactivate(&record.id, &body.hwid) {
-        Ok((removed, used)) => {
-            if removed {
-                state.commit.durable().await;
-            }
-            Json(json!({
-                "deactivated": removed,
-                "license_id": record.id,
-                "hwid": body.hwid,
-                "activations": seats_json(used, record.max_activations),
-            }))
-            .into_response()
-        }
-        Err(err) => store_failure(&err),
-    };
-    with_license(response, &record.id)
+    let mut license_id = None;
+    let result = deactivate_body(&state, &body, time::now(), &mut license_id).await;
+    respond(result, license_id.as_deref())
+}
+
+async fn deactivate_body(
+    state: &AppState,
+    body: &Bytes,
+    now: Timestamp,
+    license_id: &mut Option<String>,
+) -> Result<Value, ApiError> {
+    let (body, record, signed) = owned(state, body, MachineRoute::Deactivate, now, license_id)?;
+    if let Some(signed) = &signed {
+        state.admit(signed, now).await?;
+    }
+    let (removed, used) = state.store.deactivate(&record.id, &body.hwid)?;
+    if removed {
+        state.commit.durable().await;
+    }
+    Ok(json!({
+        "deactivated": removed,
+        "license_id": record.id,
+        "hwid": body.hwid,
+        "activations": seats_json(used, record.max_activations),
+    }))
 }

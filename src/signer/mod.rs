@@ -67,6 +67,9 @@ pub enum SignError {
     /// The license is over the size limit.
     #[error("the license is over {MAX_JWT_LEN} bytes")]
     TooLarge,
+    /// A machine request field holds a control character, which a signature cannot cover.
+    #[error("`{0}` must not contain control characters")]
+    ControlCharacter(&'static str),
 }
 
 /// The license as the protocol sees it: surrounding ASCII whitespace removed.
@@ -210,9 +213,100 @@ fn keyctl1_signing_key(
     (k_date, k_license, k_signing)
 }
 
-fn keyctl1_string_to_sign(datetime: &str, license_id: &str, license: &str) -> String {
+/// What a machine request's KEYCTL1 signature covers besides the license: the route and the
+/// body's fields, so that a captured request cannot be replayed with another machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MachineRequest<'a> {
+    /// The route signed for.
+    pub route: MachineRoute,
+    /// The product activating.
+    pub product: &'a str,
+    /// The machine's hardware id.
+    pub hwid: &'a str,
+    /// The machine's name.
+    pub machine: Option<&'a str>,
+    /// The logged-in user.
+    pub user: Option<&'a str>,
+    /// The host, for licenses that list domains.
+    pub domain: Option<&'a str>,
+}
+
+/// The routes whose requests carry a [`MachineRequest`] signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MachineRoute {
+    /// `POST /v1/activate`.
+    Activate,
+    /// `POST /v1/deactivate`.
+    Deactivate,
+}
+
+impl MachineRoute {
+    /// The method and path, as signed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MachineRoute::Activate => "POST /v1/activate",
+            MachineRoute::Deactivate => "POST /v1/deactivate",
+        }
+    }
+}
+
+impl MachineRequest<'_> {
+    /// The signed fields, by name, in their signed order.
+    fn fields(&self) -> [(&'static str, Option<&str>); 5] {
+        [
+            ("product", Some(self.product)),
+            ("hwid", Some(self.hwid)),
+            ("machine", self.machine),
+            ("user", self.user),
+            ("domain", self.domain),
+        ]
+    }
+
+    /// The signed text: the route, then `name=value` lines for `product`, `hwid`, `machine`,
+    /// `user` and `domain` in that order (an absent value is empty), joined by line feeds.
+    /// Fields with control characters are refused before a signature is made or checked,
+    /// so the lines cannot be forged by embedding a line feed.
+    pub fn signed_text(&self) -> String {
+        let mut text = String::with_capacity(128);
+        text.push_str(self.route.as_str());
+        for (name, value) in self.fields() {
+            text.push('\n');
+            text.push_str(name);
+            text.push('=');
+            text.push_str(value.unwrap_or_default());
+        }
+        text
+    }
+
+    /// The first field holding a control character, which a signature cannot cover.
+    pub fn control_character(&self) -> Option<&'static str> {
+        self.fields()
+            .into_iter()
+            .find(|(_, value)| value.is_some_and(|v| v.chars().any(char::is_control)))
+            .map(|(name, _)| name)
+    }
+}
+
+/// `lowercase hex(SHA-256(J))`, or with a machine request `hex(SHA-256(J + LF + text))`.
+fn content_hash(license: &str, covers: Option<&str>) -> [u8; 64] {
+    let mut digest = Sha256::new();
+    digest.update(license.as_bytes());
+    if let Some(text) = covers {
+        digest.update(b"\n");
+        digest.update(text.as_bytes());
+    }
     let mut hash = [0u8; 64];
-    hex::encode_to_slice(Sha256::digest(license.as_bytes()), &mut hash).expect("64 hex digits");
+    hex::encode_to_slice(digest.finalize(), &mut hash).expect("64 hex digits");
+    hash
+}
+
+fn keyctl1_string_to_sign(
+    datetime: &str,
+    license_id: &str,
+    license: &str,
+    covers: Option<&str>,
+) -> String {
+    let hash = content_hash(license, covers);
     let mut out = String::with_capacity(KEYCTL1.len() + datetime.len() + license_id.len() + 100);
     for part in [
         KEYCTL1,
@@ -242,7 +336,7 @@ pub fn keyctl1_steps(
 ) -> Keyctl1Steps {
     let (k_date, k_license, k_signing) =
         keyctl1_signing_key(secret, datetime.get(..8).unwrap_or(""), license_id);
-    let string_to_sign = keyctl1_string_to_sign(datetime, license_id, license);
+    let string_to_sign = keyctl1_string_to_sign(datetime, license_id, license, None);
     let signature = hex::encode(hmac(k_signing.as_ref(), string_to_sign.as_bytes()));
     Keyctl1Steps {
         jwt_sha256: string_to_sign
@@ -289,6 +383,30 @@ pub fn sign(
     datetime: &str,
     license: &str,
 ) -> Result<Signature, SignError> {
+    sign_covering(scheme, secret, datetime, license, None)
+}
+
+/// Signs a machine request (KEYCTL1): the license and the request's route and fields.
+pub fn sign_machine_request(
+    secret: &str,
+    datetime: &str,
+    license: &str,
+    request: &MachineRequest<'_>,
+) -> Result<Signature, SignError> {
+    if let Some(field) = request.control_character() {
+        return Err(SignError::ControlCharacter(field));
+    }
+    let text = request.signed_text();
+    sign_covering(Scheme::Keyctl1, secret, datetime, license, Some(&text))
+}
+
+fn sign_covering(
+    scheme: Scheme,
+    secret: &str,
+    datetime: &str,
+    license: &str,
+    covers: Option<&str>,
+) -> Result<Signature, SignError> {
     let license = trim_license(license);
     if license.len() > MAX_JWT_LEN {
         return Err(SignError::TooLarge);
@@ -299,7 +417,7 @@ pub fn sign(
                 .ok_or_else(|| SignError::BadDatetime(datetime.to_owned(), KEYCTL1_FORMS))?;
             let id = license_id(license).ok_or(SignError::NoLicenseId)?;
             let (_, _, k_signing) = keyctl1_signing_key(secret, &datetime[..8], &id);
-            let message = keyctl1_string_to_sign(datetime, &id, license);
+            let message = keyctl1_string_to_sign(datetime, &id, license, covers);
             Ok(Signature {
                 scheme,
                 signature: hex::encode(hmac(k_signing.as_ref(), message.as_bytes())),
@@ -343,6 +461,33 @@ pub fn verify_request<S: AsRef<str>>(
     max_skew: i64,
     secret_for: impl FnOnce(Option<&str>) -> Option<S>,
 ) -> Result<(), Verdict> {
+    verify_covering(request, None, now, max_skew, secret_for)
+}
+
+/// Validates a signed machine request (KEYCTL1) in the same order as [`verify_request`]:
+/// the signature must cover `covers`, the request's route and fields, as well as the license.
+pub fn verify_machine_request<S: AsRef<str>>(
+    request: &SignedRequest<'_>,
+    covers: &MachineRequest<'_>,
+    now: Timestamp,
+    max_skew: i64,
+    secret_for: impl FnOnce(Option<&str>) -> Option<S>,
+) -> Result<(), Verdict> {
+    let text = covers.signed_text();
+    let request = SignedRequest {
+        scheme: Scheme::Keyctl1,
+        ..*request
+    };
+    verify_covering(&request, Some(&text), now, max_skew, secret_for)
+}
+
+fn verify_covering<S: AsRef<str>>(
+    request: &SignedRequest<'_>,
+    covers: Option<&str>,
+    now: Timestamp,
+    max_skew: i64,
+    secret_for: impl FnOnce(Option<&str>) -> Option<S>,
+) -> Result<(), Verdict> {
     let bad = |reason: &str| Verdict::fail(Outcome::BadRequestSignature, reason);
     let license = trim_license(request.license);
     let time = match request.scheme {
@@ -375,7 +520,7 @@ pub fn verify_request<S: AsRef<str>>(
             let id = id.as_deref().ok_or_else(wrong)?;
             let (_, _, k_signing) = keyctl1_signing_key(secret, &request.datetime[..8], id);
             let mut mac = HmacSha256::new_from_slice(k_signing.as_ref()).expect("any key length");
-            mac.update(keyctl1_string_to_sign(request.datetime, id, license).as_bytes());
+            mac.update(keyctl1_string_to_sign(request.datetime, id, license, covers).as_bytes());
             mac
         }
         Scheme::Mio4 => {

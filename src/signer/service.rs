@@ -5,6 +5,11 @@
 //! - `GET /api/sign` with `x-datetime` and `x-token` → the MIO4 signature as text, with the
 //!   Media-IO status codes, bodies and CORS headers.
 //! - `GET /healthz`.
+//!
+//! The signer holds secrets, so it answers only callers the operator named: a request for
+//! another `Host` (DNS rebinding) is refused, a browser request (it has an `Origin`) must
+//! come from an allowed origin, and a request without `Origin` (a native product, or a
+//! script) is answered only with `--allow-no-origin`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +23,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{format_datetime, license_id, parse_mio_datetime, sign, Scheme, SignerSecrets};
+use super::{
+    format_datetime, license_id, parse_mio_datetime, sign, sign_machine_request, MachineRequest,
+    MachineRoute, Scheme, SignerSecrets,
+};
 use crate::http::{self, error_response, Body, LoggedLicense};
 use crate::time::Timestamp;
 
@@ -27,9 +35,13 @@ use crate::time::Timestamp;
 pub struct SignerConfig {
     /// The secrets it signs with.
     pub secrets: SignerSecrets,
-    /// Origins allowed to call it from a browser; empty means only `/api/sign`'s
-    /// Media-IO default (`*`) applies, and `/v1/sign` allows none.
+    /// Origins allowed to call it from a browser (`*` for any); empty allows none.
     pub allowed_origins: Vec<String>,
+    /// Whether requests without an `Origin` header (native products) are answered.
+    pub allow_no_origin: bool,
+    /// Host names requests may be addressed to (the `Host` header without its port),
+    /// lowercase: the listen address and `localhost` unless the operator says otherwise.
+    pub allowed_hosts: Vec<String>,
     /// How far a Media-IO `x-datetime` may be from this signer's clock, seconds.
     pub max_skew: i64,
     /// The clock.
@@ -78,21 +90,162 @@ impl SignerConfig {
             .any(|o| o == "*" || o == text)
             .then(|| origin.clone())
     }
+
+    /// Whether the request may be answered: its `Host` is one of ours, and its `Origin` is
+    /// allowed, or absent and the operator allows that.
+    fn check_caller(&self, headers: &HeaderMap) -> Result<(), Refusal> {
+        let host = single_header(headers, header::HOST.as_str())?
+            .and_then(|h| h.to_str().ok())
+            .map(host_name);
+        match host {
+            Some(host) if self.allowed_hosts.contains(&host) => {}
+            _ => return Err(Refusal::Host),
+        }
+        match single_header(headers, header::ORIGIN.as_str())? {
+            Some(_) if self.allowed_origin(headers).is_some() => Ok(()),
+            Some(_) => Err(Refusal::Origin),
+            None if self.allow_no_origin => Ok(()),
+            None => Err(Refusal::NoOrigin),
+        }
+    }
+}
+
+/// Why the signer will not answer a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    /// `Host` is not one of the signer's names.
+    Host,
+    /// `Origin` is not allowed.
+    Origin,
+    /// No `Origin`, and `--allow-no-origin` was not given.
+    NoOrigin,
+    /// A header that must appear once appears more often.
+    Duplicate(&'static str),
+}
+
+impl Refusal {
+    fn status(self) -> StatusCode {
+        match self {
+            Refusal::Duplicate(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Refusal::Host => "host_not_allowed",
+            Refusal::Origin => "origin_not_allowed",
+            Refusal::NoOrigin => "origin_required",
+            Refusal::Duplicate(_) => "malformed",
+        }
+    }
+
+    fn message(self) -> String {
+        match self {
+            Refusal::Host => "this signer does not answer for that host name (allow it with --allow-host)".into(),
+            Refusal::Origin => "this origin may not call the signer".into(),
+            Refusal::NoOrigin => "requests without an Origin header are refused (start the signer with --allow-no-origin to serve native products)".into(),
+            Refusal::Duplicate(name) => format!("duplicate {name} header"),
+        }
+    }
+
+    /// The refusal as JSON, for `/v1/sign`.
+    fn json(self) -> Response {
+        error_response(self.status(), self.code(), self.message())
+    }
+
+    /// The refusal as text, for Media-IO's `/api/sign`.
+    fn text(self) -> Response {
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            self.message(),
+        )
+            .into_response()
+    }
+}
+
+/// The one value of header `name`, `None` when absent; more than one is refused.
+fn single_header<'h>(
+    headers: &'h HeaderMap,
+    name: &'static str,
+) -> Result<Option<&'h HeaderValue>, Refusal> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Refusal::Duplicate(name));
+    }
+    Ok(first)
+}
+
+/// The host name of a `Host` header: lowercase, without the port or IPv6 brackets.
+fn host_name(host: &str) -> String {
+    let host = host.trim();
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.to_ascii_lowercase()
+}
+
+/// The host names a signer listening on `addr` answers to by default: the address itself
+/// and `localhost`.
+pub fn default_hosts(addr: std::net::SocketAddr) -> Vec<String> {
+    vec![addr.ip().to_string(), "localhost".into()]
 }
 
 #[derive(Deserialize)]
 struct SignBody {
     license: String,
+    /// A machine route to sign for (`activate`, `deactivate`), with its fields.
+    #[serde(rename = "for")]
+    route: Option<String>,
+    product: Option<String>,
+    hwid: Option<String>,
+    machine: Option<String>,
+    user: Option<String>,
+    domain: Option<String>,
+}
+
+impl SignBody {
+    /// The machine request the signature must cover, if any.
+    fn machine_request(&self) -> Result<Option<MachineRequest<'_>>, &'static str> {
+        let Some(route) = self.route.as_deref() else {
+            return Ok(None);
+        };
+        let route = match route {
+            "activate" => MachineRoute::Activate,
+            "deactivate" => MachineRoute::Deactivate,
+            _ => return Err("`for` must be \"activate\" or \"deactivate\""),
+        };
+        let (Some(product), Some(hwid)) = (self.product.as_deref(), self.hwid.as_deref()) else {
+            return Err("a machine request needs `product` and `hwid`");
+        };
+        Ok(Some(MachineRequest {
+            route,
+            product,
+            hwid,
+            machine: self.machine.as_deref(),
+            user: self.user.as_deref(),
+            domain: self.domain.as_deref(),
+        }))
+    }
 }
 
 async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, Body(body): Body) -> Response {
-    let mut response = match serde_json::from_slice::<SignBody>(&body) {
-        Err(_) => error_response(
-            StatusCode::BAD_REQUEST,
-            "malformed",
-            "the body must be JSON {\"license\": \"<jwt>\"}",
-        ),
-        Ok(body) => sign_license(&config, &body.license),
+    let mut response = match config.check_caller(&headers) {
+        Err(refusal) => refusal.json(),
+        Ok(()) => match serde_json::from_slice::<SignBody>(&body) {
+            Err(_) => error_response(
+                StatusCode::BAD_REQUEST,
+                "malformed",
+                "the body must be JSON {\"license\": \"<jwt>\"}",
+            ),
+            Ok(body) => match body.machine_request() {
+                Ok(request) => sign_license(&config, &body.license, request.as_ref()),
+                Err(reason) => error_response(StatusCode::BAD_REQUEST, "malformed", reason),
+            },
+        },
     };
     if let Some(origin) = config.allowed_origin(&headers) {
         let h = response.headers_mut();
@@ -102,7 +255,11 @@ async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, Body(body): B
     response
 }
 
-fn sign_license(config: &SignerConfig, license: &str) -> Response {
+fn sign_license(
+    config: &SignerConfig,
+    license: &str,
+    request: Option<&MachineRequest<'_>>,
+) -> Response {
     let license = super::trim_license(license);
     let Some(id) = license_id(license) else {
         return error_response(
@@ -120,7 +277,11 @@ fn sign_license(config: &SignerConfig, license: &str) -> Response {
         );
     };
     let datetime = format_datetime((config.clock)());
-    let mut response = match sign(Scheme::Keyctl1, secret.expose(), &datetime, license) {
+    let signed = match request {
+        Some(request) => sign_machine_request(secret.expose(), &datetime, license, request),
+        None => sign(Scheme::Keyctl1, secret.expose(), &datetime, license),
+    };
+    let mut response = match signed {
         Ok(sig) => Json(json!({
             "algorithm": Scheme::Keyctl1.algorithm(),
             "license_id": id,
@@ -135,12 +296,11 @@ fn sign_license(config: &SignerConfig, license: &str) -> Response {
 }
 
 async fn preflight_v1(State(config): State<Shared>, headers: HeaderMap) -> Response {
+    if let Err(refusal) = config.check_caller(&headers) {
+        return refusal.json();
+    }
     let Some(origin) = config.allowed_origin(&headers) else {
-        return error_response(
-            StatusCode::FORBIDDEN,
-            "origin_not_allowed",
-            "this origin may not call the signer",
-        );
+        return Refusal::Origin.json();
     };
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();
@@ -166,10 +326,11 @@ fn allow(h: &mut HeaderMap, methods: &'static str, headers: &'static str) {
     );
 }
 
-/// The Media-IO CORS headers: `*` by default, narrowed by `--allow-origin`.
+/// The Media-IO CORS headers: `*` when every origin is allowed, else the request's allowed
+/// origin echoed back.
 fn mio_cors(config: &SignerConfig, request: &HeaderMap, response: &mut Response) {
     let h = response.headers_mut();
-    if config.allowed_origins.is_empty() {
+    if config.allowed_origins.iter().any(|o| o == "*") {
         h.insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
@@ -191,14 +352,22 @@ fn text(status: StatusCode, body: &'static str) -> Response {
 }
 
 async fn sign_mio(State(config): State<Shared>, headers: HeaderMap) -> Response {
-    let mut response = mio_signature(&config, &headers);
+    let mut response = match config.check_caller(&headers) {
+        Ok(()) => mio_signature(&config, &headers),
+        Err(refusal) => refusal.text(),
+    };
     mio_cors(&config, &headers, &mut response);
     response
 }
 
 fn mio_signature(config: &SignerConfig, headers: &HeaderMap) -> Response {
-    let datetime = headers.get("x-datetime");
-    let token = headers.get("x-token");
+    let (datetime, token) = match (
+        single_header(headers, "x-datetime"),
+        single_header(headers, "x-token"),
+    ) {
+        (Ok(datetime), Ok(token)) => (datetime, token),
+        (Err(refusal), _) | (_, Err(refusal)) => return refusal.text(),
+    };
     let (datetime, token) = match (datetime, token) {
         (None, None) => {
             return text(
@@ -260,7 +429,10 @@ fn mio_signature(config: &SignerConfig, headers: &HeaderMap) -> Response {
 }
 
 async fn preflight_mio(State(config): State<Shared>, headers: HeaderMap) -> Response {
-    let mut response = StatusCode::OK.into_response();
+    let mut response = match config.check_caller(&headers) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(refusal) => refusal.text(),
+    };
     mio_cors(&config, &headers, &mut response);
     response
 }

@@ -43,24 +43,28 @@ pub struct Machine<'a> {
 }
 
 impl Machine<'_> {
-    fn check(&self) -> Result<()> {
+    /// Checks the fields a client sent: bounded, and free of control characters (which
+    /// would forge rows and escape sequences in `activation list`), with a non-empty hwid.
+    pub fn check(&self) -> Result<()> {
         let fields = [
             ("hwid", Some(self.hwid)),
             ("machine", self.machine),
             ("user", self.user),
         ];
         for (name, value) in fields {
-            if let Some(value) = value {
-                if value.len() > MAX_MACHINE_FIELD {
-                    return Err(Error::invalid(
-                        name,
-                        format!("is longer than {MAX_MACHINE_FIELD} bytes"),
-                    ));
-                }
+            let Some(value) = value else { continue };
+            if value.len() > MAX_MACHINE_FIELD {
+                return Err(Error::invalid(
+                    name,
+                    format!("is longer than {MAX_MACHINE_FIELD} bytes"),
+                ));
+            }
+            if value.chars().any(char::is_control) {
+                return Err(Error::invalid(name, "must not contain control characters"));
             }
         }
-        if self.hwid.is_empty() || self.hwid.contains('\0') {
-            return Err(Error::invalid("hwid", "must be non-empty text"));
+        if self.hwid.trim().is_empty() {
+            return Err(Error::invalid("hwid", "must not be empty"));
         }
         Ok(())
     }

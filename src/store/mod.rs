@@ -8,6 +8,7 @@
 //! - `revocations`: license id → why it may not be used (UTF-8), for revoked and suspended
 //!   licenses only: the index every check reads
 //! - `activations`: license id, NUL, hwid → [`Activation`]; `seats`: license id → count (u64 BE)
+//! - `replay`: signed requests `serve` must refuse after a restart (see [`replay`])
 //!
 //! Every public method that writes flushes (and fsyncs) before it returns, so a command that
 //! reports success has put its change on stable storage. The exceptions say so: activations
@@ -15,8 +16,10 @@
 //! The store knows nothing of HTTP or of the CLI.
 
 mod activations;
+mod replay;
 
 pub use activations::{Activated, Machine, MAX_MACHINE_FIELD};
+pub use replay::RememberedRequest;
 
 use std::borrow::Borrow;
 use std::fs::{DirBuilder, File};
@@ -215,6 +218,7 @@ pub struct Store {
     revocations: sled::Tree,
     activations: sled::Tree,
     seats: sled::Tree,
+    replay: sled::Tree,
     /// sled's data file, kept open to `fsync` it (see [`Store::sync`]).
     data_file: File,
     _lock: File,
@@ -337,6 +341,7 @@ impl Store {
             revocations: tree("revocations")?,
             activations: tree("activations")?,
             seats: tree("seats")?,
+            replay: tree("replay")?,
             db,
             data_file,
             _lock: lock,

@@ -169,6 +169,22 @@ impl Sandbox {
         self.issue(&[&ISSUE_APP[2..], args].concat())
     }
 
+    /// `keyctl sign` of `issued` at `datetime` with its secret and `extra` arguments, parsed.
+    pub fn sign(&self, issued: &Issued, datetime: &str, extra: &[&str]) -> Value {
+        let secret = self.write("secret.txt", &issued.secret);
+        let mut args = vec![
+            "sign",
+            &issued.jwt,
+            "--secret-file",
+            &secret,
+            "--json",
+            "--datetime",
+            datetime,
+        ];
+        args.extend_from_slice(extra);
+        self.run(args).json()
+    }
+
     /// Imports the vendor fixture key and makes it the active key.
     pub fn use_vendor_key(&self) {
         let kid = vendor().kid();
@@ -325,8 +341,13 @@ pub fn verdict_at(token: &str, at: i64, args: &[&str], code: i32, line: &str) {
         full.extend(["--product", "app"]);
     }
     full.extend_from_slice(args);
-    offline(token, &full).expect(code, &format!("{line}\n"), "");
+    let note = if code == 0 { OFFLINE_NOTE } else { "" };
+    offline(token, &full).expect(code, &format!("{line}\n{note}"), "");
 }
+
+/// The line offline verification adds to a valid verdict: it had no store to ask.
+pub const OFFLINE_NOTE: &str =
+    "note: revocation was not checked (verified offline, without the store)\n";
 
 /// [`verdict_at`] at [`T0`].
 #[track_caller]
