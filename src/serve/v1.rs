@@ -80,10 +80,7 @@ async fn validate_body(
 ) -> Result<Value, ApiError> {
     // A body that is not the expected JSON is a malformed validation, with `"valid": false`
     // like every other verdict of this endpoint.
-    let body: ValidateBody = parse_body(body).map_err(|err| match err {
-        ApiError::Malformed(reason) => Verdict::fail(Outcome::Malformed, reason).into(),
-        err => err,
-    })?;
+    let body: ValidateBody = parse_body(body).map_err(as_verdict)?;
     let license = signer::trim_license(&body.license);
     let request = SignedRequest {
         scheme: Scheme::Keyctl1,
@@ -91,7 +88,7 @@ async fn validate_body(
         datetime: &body.datetime,
         signature: &body.signature,
     };
-    let (signed, record) = state.check_signed(&request, None, now)?;
+    let (signed, record) = state.check_signed(&request, None, now).map_err(as_verdict)?;
     *license_id = Some(record.id.clone());
     let verdict = state.verify(
         license,
@@ -113,6 +110,16 @@ async fn validate_body(
         "expires": claims.exp.map(rfc3339),
         "activations": seats_json(used, claims.max_activations),
     }))
+}
+
+/// Every answer of `/v1/validate` is a verdict with `"valid": false`: a malformed body and a
+/// store failure too (the latter still logged in detail, and answered `store_unavailable`).
+fn as_verdict(err: ApiError) -> ApiError {
+    match err {
+        ApiError::Malformed(reason) => Verdict::fail(Outcome::Malformed, reason).into(),
+        ApiError::Store(err) => Verdict::fail(Outcome::Error, err.to_string()).into(),
+        err => err,
+    }
 }
 
 /// The claims of a valid verdict, or the verdict as the error.
