@@ -88,7 +88,9 @@ async fn validate_body(
         datetime: &body.datetime,
         signature: &body.signature,
     };
-    let (signed, record) = state.check_signed(&request, None, now).map_err(as_verdict)?;
+    let (signed, record) = state
+        .check_signed(&request, None, now)
+        .map_err(as_verdict)?;
     *license_id = Some(record.id.clone());
     let verdict = state.verify(
         license,

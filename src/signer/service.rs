@@ -93,75 +93,85 @@ impl SignerConfig {
 
     /// Whether the request may be answered: its `Host` is one of ours, and its `Origin` is
     /// allowed, or absent and the operator allows that.
-    fn check_caller(&self, headers: &HeaderMap) -> Result<(), Refusal> {
+    fn check_caller(&self, headers: &HeaderMap) -> Result<(), SignerError> {
         let host = single_header(headers, header::HOST.as_str())?
             .and_then(|h| h.to_str().ok())
             .map(host_name);
         match host {
             Some(host) if self.allowed_hosts.contains(&host) => {}
-            _ => return Err(Refusal::Host),
+            _ => return Err(SignerError::Host),
         }
         match single_header(headers, header::ORIGIN.as_str())? {
             Some(_) if self.allowed_origin(headers).is_some() => Ok(()),
-            Some(_) => Err(Refusal::Origin),
+            Some(_) => Err(SignerError::Origin),
             None if self.allow_no_origin => Ok(()),
-            None => Err(Refusal::NoOrigin),
+            None => Err(SignerError::NoOrigin),
         }
     }
 }
 
-/// Why the signer will not answer a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Refusal {
-    /// `Host` is not one of the signer's names.
+/// Every way a signer request fails, mapped in one place to a status, a stable JSON code
+/// (`/v1/sign`) and the plain text Media-IO's clients read (`/api/sign`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum SignerError {
+    /// `Host` is not one of the signer's names (403).
     Host,
-    /// `Origin` is not allowed.
+    /// `Origin` is not allowed (403).
     Origin,
-    /// No `Origin`, and `--allow-no-origin` was not given.
+    /// No `Origin`, and `--allow-no-origin` was not given (403).
     NoOrigin,
-    /// A header that must appear once appears more often.
+    /// A header that must appear once appears more often (400).
     Duplicate(&'static str),
+    /// The request is not one the signer can sign (400 JSON; 422 text on `/api/sign`,
+    /// Media-IO's status for its header errors).
+    Malformed(String),
+    /// This signer holds no secret for the license (403), the same for every such id.
+    UnknownLicense,
 }
 
-impl Refusal {
-    fn status(self) -> StatusCode {
+impl SignerError {
+    fn status(&self) -> StatusCode {
         match self {
-            Refusal::Duplicate(_) => StatusCode::BAD_REQUEST,
+            SignerError::Duplicate(_) | SignerError::Malformed(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::FORBIDDEN,
         }
     }
 
-    fn code(self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
-            Refusal::Host => "host_not_allowed",
-            Refusal::Origin => "origin_not_allowed",
-            Refusal::NoOrigin => "origin_required",
-            Refusal::Duplicate(_) => "malformed",
+            SignerError::Host => "host_not_allowed",
+            SignerError::Origin => "origin_not_allowed",
+            SignerError::NoOrigin => "origin_required",
+            SignerError::Duplicate(_) | SignerError::Malformed(_) => "malformed",
+            SignerError::UnknownLicense => "unknown_license",
         }
     }
 
-    fn message(self) -> String {
+    fn message(&self) -> String {
         match self {
-            Refusal::Host => "this signer does not answer for that host name (allow it with --allow-host)".into(),
-            Refusal::Origin => "this origin may not call the signer".into(),
-            Refusal::NoOrigin => "requests without an Origin header are refused (start the signer with --allow-no-origin to serve native products)".into(),
-            Refusal::Duplicate(name) => format!("duplicate {name} header"),
+            SignerError::Host => "this signer does not answer for that host name (allow it with --allow-host)".into(),
+            SignerError::Origin => "this origin may not call the signer".into(),
+            SignerError::NoOrigin => "requests without an Origin header are refused (start the signer with --allow-no-origin to serve native products)".into(),
+            SignerError::Duplicate(name) => format!("duplicate {name} header"),
+            SignerError::Malformed(reason) => reason.clone(),
+            SignerError::UnknownLicense => "this signer does not sign for that license".into(),
         }
     }
 
-    /// The refusal as JSON, for `/v1/sign`.
-    fn json(self) -> Response {
+    /// As text, for Media-IO's `/api/sign`.
+    fn text(&self) -> Response {
+        let status = match self {
+            SignerError::Malformed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            other => other.status(),
+        };
+        text(status, self.message())
+    }
+}
+
+impl IntoResponse for SignerError {
+    /// As JSON `{"code", "error"}`, for `/v1/sign`.
+    fn into_response(self) -> Response {
         error_response(self.status(), self.code(), self.message())
-    }
-
-    /// The refusal as text, for Media-IO's `/api/sign`.
-    fn text(self) -> Response {
-        (
-            self.status(),
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            self.message(),
-        )
-            .into_response()
     }
 }
 
@@ -169,11 +179,11 @@ impl Refusal {
 fn single_header<'h>(
     headers: &'h HeaderMap,
     name: &'static str,
-) -> Result<Option<&'h HeaderValue>, Refusal> {
+) -> Result<Option<&'h HeaderValue>, SignerError> {
     let mut values = headers.get_all(name).iter();
     let first = values.next();
     if values.next().is_some() {
-        return Err(Refusal::Duplicate(name));
+        return Err(SignerError::Duplicate(name));
     }
     Ok(first)
 }
@@ -233,19 +243,9 @@ impl SignBody {
 }
 
 async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, Body(body): Body) -> Response {
-    let mut response = match config.check_caller(&headers) {
-        Err(refusal) => refusal.json(),
-        Ok(()) => match serde_json::from_slice::<SignBody>(&body) {
-            Err(_) => error_response(
-                StatusCode::BAD_REQUEST,
-                "malformed",
-                "the body must be JSON {\"license\": \"<jwt>\"}",
-            ),
-            Ok(body) => match body.machine_request() {
-                Ok(request) => sign_license(&config, &body.license, request.as_ref()),
-                Err(reason) => error_response(StatusCode::BAD_REQUEST, "malformed", reason),
-            },
-        },
+    let mut response = match sign_v1_body(&config, &headers, &body) {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
     };
     if let Some(origin) = config.allowed_origin(&headers) {
         let h = response.headers_mut();
@@ -255,52 +255,49 @@ async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, Body(body): B
     response
 }
 
-fn sign_license(
+fn sign_v1_body(
     config: &SignerConfig,
-    license: &str,
-    request: Option<&MachineRequest<'_>>,
-) -> Response {
-    let license = super::trim_license(license);
-    let Some(id) = license_id(license) else {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            "malformed",
-            "the license is not a keyctl license JWT",
-        );
-    };
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, SignerError> {
+    config.check_caller(headers)?;
+    let body: SignBody = serde_json::from_slice(body).map_err(|_| {
+        SignerError::Malformed("the body must be JSON {\"license\": \"<jwt>\"}".into())
+    })?;
+    let request = body
+        .machine_request()
+        .map_err(|reason| SignerError::Malformed(reason.into()))?;
+    let license = super::trim_license(&body.license);
+    let id = license_id(license)
+        .ok_or_else(|| SignerError::Malformed("the license is not a keyctl license JWT".into()))?;
     // The same answer for every license this signer does not serve, so ids cannot be probed.
-    let Some(secret) = config.secrets.for_license(Some(&id)) else {
-        return error_response(
-            StatusCode::FORBIDDEN,
-            "unknown_license",
-            "this signer does not sign for that license",
-        );
-    };
+    let secret = config
+        .secrets
+        .for_license(Some(&id))
+        .ok_or(SignerError::UnknownLicense)?;
     let datetime = format_datetime((config.clock)());
-    let signed = match request {
+    let sig = match &request {
         Some(request) => sign_machine_request(secret.expose(), &datetime, license, request),
         None => sign(Scheme::Keyctl1, secret.expose(), &datetime, license),
-    };
-    let mut response = match signed {
-        Ok(sig) => Json(json!({
-            "algorithm": Scheme::Keyctl1.algorithm(),
-            "license_id": id,
-            "datetime": sig.datetime,
-            "signature": sig.signature,
-        }))
-        .into_response(),
-        Err(err) => error_response(StatusCode::BAD_REQUEST, "malformed", err.to_string()),
-    };
+    }
+    .map_err(|err| SignerError::Malformed(err.to_string()))?;
+    let mut response = Json(json!({
+        "algorithm": Scheme::Keyctl1.algorithm(),
+        "license_id": id,
+        "datetime": sig.datetime,
+        "signature": sig.signature,
+    }))
+    .into_response();
     response.extensions_mut().insert(LoggedLicense(id));
-    response
+    Ok(response)
 }
 
 async fn preflight_v1(State(config): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(refusal) = config.check_caller(&headers) {
-        return refusal.json();
+        return refusal.into_response();
     }
     let Some(origin) = config.allowed_origin(&headers) else {
-        return Refusal::Origin.json();
+        return SignerError::Origin.into_response();
     };
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();
@@ -342,90 +339,58 @@ fn mio_cors(config: &SignerConfig, request: &HeaderMap, response: &mut Response)
     allow(h, "GET", "x-token,x-datetime");
 }
 
-fn text(status: StatusCode, body: &'static str) -> Response {
+fn text(status: StatusCode, body: impl Into<String>) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        body,
+        body.into(),
     )
         .into_response()
 }
 
 async fn sign_mio(State(config): State<Shared>, headers: HeaderMap) -> Response {
-    let mut response = match config.check_caller(&headers) {
-        Ok(()) => mio_signature(&config, &headers),
-        Err(refusal) => refusal.text(),
+    let mut response = match mio_signature(&config, &headers) {
+        Ok(response) => response,
+        Err(err) => err.text(),
     };
     mio_cors(&config, &headers, &mut response);
     response
 }
 
-fn mio_signature(config: &SignerConfig, headers: &HeaderMap) -> Response {
-    let (datetime, token) = match (
-        single_header(headers, "x-datetime"),
-        single_header(headers, "x-token"),
-    ) {
-        (Ok(datetime), Ok(token)) => (datetime, token),
-        (Err(refusal), _) | (_, Err(refusal)) => return refusal.text(),
-    };
+fn mio_signature(config: &SignerConfig, headers: &HeaderMap) -> Result<Response, SignerError> {
+    config.check_caller(headers)?;
+    let malformed = |text: &str| SignerError::Malformed(text.into());
+    let datetime = single_header(headers, "x-datetime")?;
+    let token = single_header(headers, "x-token")?;
     let (datetime, token) = match (datetime, token) {
-        (None, None) => {
-            return text(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "missing x-datetime and x-token header",
-            )
-        }
-        (None, _) => {
-            return text(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "missing x-datetime header",
-            )
-        }
-        (_, None) => return text(StatusCode::UNPROCESSABLE_ENTITY, "missing x-token header"),
+        (None, None) => return Err(malformed("missing x-datetime and x-token header")),
+        (None, _) => return Err(malformed("missing x-datetime header")),
+        (_, None) => return Err(malformed("missing x-token header")),
         (Some(d), Some(t)) => (d, t),
     };
     let (Ok(datetime), Ok(token)) = (datetime.to_str(), token.to_str()) else {
-        return text(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid x-datetime or x-token header",
-        );
+        return Err(malformed("invalid x-datetime or x-token header"));
     };
     // Refusing datetimes far from now keeps the signer from minting signatures for later use.
     match parse_mio_datetime(datetime) {
-        None => {
-            return text(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid x-datetime header",
-            )
-        }
+        None => return Err(malformed("invalid x-datetime header")),
         Some(t) if (config.clock)().abs_diff(t) > config.max_skew.unsigned_abs() => {
-            return text(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "x-datetime is outside the signer's clock window",
-            )
+            return Err(malformed("x-datetime is outside the signer's clock window"))
         }
         Some(_) => {}
     }
     let id = license_id(super::trim_license(token));
-    let Some(secret) = config.secrets.for_license(id.as_deref()) else {
-        return text(
-            StatusCode::FORBIDDEN,
-            "this signer does not sign for that license",
-        );
-    };
-    let mut response = match sign(Scheme::Mio4, secret.expose(), datetime, token) {
-        Ok(sig) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            sig.signature,
-        )
-            .into_response(),
-        Err(_) => text(StatusCode::UNPROCESSABLE_ENTITY, "invalid x-token header"),
-    };
+    let secret = config
+        .secrets
+        .for_license(id.as_deref())
+        .ok_or(SignerError::UnknownLicense)?;
+    let sig = sign(Scheme::Mio4, secret.expose(), datetime, token)
+        .map_err(|_| malformed("invalid x-token header"))?;
+    let mut response = text(StatusCode::OK, sig.signature);
     if let Some(id) = id {
         response.extensions_mut().insert(LoggedLicense(id));
     }
-    response
+    Ok(response)
 }
 
 async fn preflight_mio(State(config): State<Shared>, headers: HeaderMap) -> Response {
