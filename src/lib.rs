@@ -25,15 +25,3 @@ pub mod store;
 pub mod time;
 
 pub use error::{Error, Result};
-
-/// Installs jsonwebtoken's RustCrypto backend as the process default, once.
-///
-/// jsonwebtoken 11 picks its backend at run time; installing it explicitly means a build
-/// without the backend fails here, loudly, rather than at the first signature. A host
-/// application that installed the same or another provider first keeps its choice.
-pub fn install_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
-    });
-}

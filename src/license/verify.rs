@@ -4,7 +4,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
-use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
 use super::{is_valid_license_id, Claims, MAX_JWT_LEN};
@@ -148,8 +147,6 @@ pub struct Decoded<'a> {
     pub claims: Claims,
     /// `header.payload`, the bytes the signature covers.
     pub signing_input: &'a str,
-    /// The signature part, base64url.
-    pub signature_b64: &'a str,
     /// The decoded 64-byte signature.
     pub signature: [u8; 64],
 }
@@ -246,13 +243,8 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
         kid,
         claims,
         signing_input,
-        signature_b64: signature_base64(token),
         signature,
     })
-}
-
-fn signature_base64(token: &str) -> &str {
-    token.rsplit('.').next().unwrap_or_default()
 }
 
 /// serde's messages name the claim and the expected type; drop the line/column noise.
@@ -292,15 +284,12 @@ pub fn check_signature(decoded: &Decoded<'_>, keys: &TrustedKeys) -> Result<(), 
             ),
         ));
     };
-    crate::install_crypto_provider();
-    let decoding_key = DecodingKey::from_ed_der(key.verifying_key().as_bytes());
-    let verified = jsonwebtoken::crypto::verify(
-        decoded.signature_b64,
-        decoded.signing_input.as_bytes(),
-        &decoding_key,
-        Algorithm::EdDSA,
-    )
-    .unwrap_or(false);
+    // Strict: no small-order keys, no non-canonical points, over exactly the signed bytes.
+    let signature = ed25519_dalek::Signature::from_bytes(&decoded.signature);
+    let verified = key
+        .verifying_key()
+        .verify_strict(decoded.signing_input.as_bytes(), &signature)
+        .is_ok();
     if verified {
         Ok(())
     } else {
