@@ -1,5 +1,5 @@
 //! Property tests (proptest) of keyctl's pure logic: the round trips of short keys, licenses,
-//! key files and durations, and the tamper space of a license (no
+//! key files, request signatures and durations, and the tamper space of a license (no
 //! single-byte change to a valid token verifies).
 //!
 //! Unlike the other modules these call the library directly: a property needs hundreds of
@@ -13,6 +13,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use keyctl::keys::{jwks, KeyPair, PublicKey, TrustedKeys};
 use keyctl::license::{self, Claims, Context, IssueRequest, Outcome, ShortKey, Verdict};
+use keyctl::signer::{self, Scheme, SignedRequest, DEFAULT_MAX_SKEW};
 use keyctl::time::{self, DayEdge, Timestamp};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -595,6 +596,245 @@ fn every_single_byte_change_of_a_small_license_is_refused() {
 }
 
 // ---- request signing ------------------------------------------------------------------------
+
+/// A license as a signer sees it, and its `jti` when it has one: a JWT-shaped token whose
+/// payload carries members of any size before the `jti` (so it sometimes lies beyond the
+/// prefix the signer decodes first), or for MIO4, which signs any token, any text at all.
+fn signable_license(scheme: Scheme) -> BoxedStrategy<(String, Option<String>)> {
+    let member = |max_chars| {
+        ("[a-z]{1,8}", text(max_chars))
+            .prop_filter("a second jti", |(name, _)| name != "jti")
+            .prop_map(|(name, value)| format!("{}:{}", json!(name), json!(value)))
+    };
+    let jwt = (
+        vec(member(120), 0..4),
+        "[A-Za-z0-9_\\-]{1,64}",
+        vec(member(40), 0..3),
+        vec(any::<u8>(), 64),
+    )
+        .prop_map(|(before, jti, after, signature)| {
+            let jti_member = format!("\"jti\":{}", json!(jti));
+            let members: Vec<String> = before
+                .into_iter()
+                .chain([jti_member])
+                .chain(after)
+                .collect();
+            let payload = format!("{{{}}}", members.join(","));
+            let token = format!(
+                "{}.{}.{}",
+                B64URL.encode(r#"{"alg":"EdDSA","typ":"JWT"}"#),
+                B64URL.encode(payload),
+                B64URL.encode(signature)
+            );
+            (token, Some(jti))
+        });
+    match scheme {
+        Scheme::Keyctl1 => jwt.boxed(),
+        Scheme::Mio4 => prop_oneof![jwt, text(200).prop_map(|text| (text, None))].boxed(),
+    }
+}
+
+/// The three datetime forms: `20261123T091500Z`, `2026-11-23T09:15:00Z` and
+/// `2026-11-23T09:15:00.123Z` (MIO4 only), made here independently of keyctl.
+fn datetime(scheme: Scheme, time: Timestamp, form: u8, millis: u16) -> String {
+    let rfc3339 = common::rfc3339(time);
+    match (scheme, form % 3) {
+        (Scheme::Keyctl1, _) | (Scheme::Mio4, 0) => rfc3339.replace(['-', ':'], ""),
+        (Scheme::Mio4, 1) => rfc3339,
+        (Scheme::Mio4, _) => format!("{}.{millis:03}Z", &rfc3339[..19]),
+    }
+}
+
+/// A signed request ready to check: scheme, license, its `jti`, secret, datetime, and the
+/// instant the datetime stands for.
+#[derive(Clone, Debug)]
+struct Signing {
+    scheme: Scheme,
+    license: String,
+    jti: Option<String>,
+    secret: String,
+    datetime: String,
+    time: Timestamp,
+}
+
+/// A secret: any text without control characters. (HMAC pads short keys with zero bytes,
+/// so `s` and `s` followed by NULs are the same key; no secret keyctl issues has a NUL.)
+fn secret() -> impl Strategy<Value = String> {
+    text(100)
+}
+
+fn signing() -> impl Strategy<Value = Signing> {
+    (
+        select(vec![Scheme::Keyctl1, Scheme::Mio4]),
+        0..=MAX_SECONDS,
+        0..3u8,
+        0..1000u16,
+        secret(),
+    )
+        .prop_flat_map(|(scheme, time, form, millis, secret)| {
+            signable_license(scheme).prop_map(move |(license, jti)| Signing {
+                scheme,
+                license,
+                jti,
+                secret: secret.clone(),
+                datetime: datetime(scheme, time, form, millis),
+                time,
+            })
+        })
+}
+
+impl Signing {
+    /// The signature keyctl makes for this request.
+    fn sign(&self) -> signer::Signature {
+        signer::sign(self.scheme, &self.secret, &self.datetime, &self.license)
+            .expect("a valid request is signed")
+    }
+
+    /// Checks `signature` over `license` and `datetime` with `secret`, at `now`.
+    fn check(
+        &self,
+        license: &str,
+        datetime: &str,
+        signature: &str,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<(), Outcome> {
+        let request = SignedRequest {
+            scheme: self.scheme,
+            license,
+            datetime,
+            signature,
+        };
+        signer::verify_request(&request, now, DEFAULT_MAX_SKEW, |_| Some(secret))
+            .map_err(|verdict| verdict.outcome)
+    }
+}
+
+/// The license as the protocol signs it: without surrounding ASCII whitespace.
+fn trimmed(license: &str) -> &str {
+    license.trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
+/// `text` with its character at `at` (modulo its length) replaced by `c`; `None` when that
+/// changes nothing.
+fn replace_char(text: &str, at: usize, c: char) -> Option<String> {
+    let mut chars: Vec<char> = text.chars().collect();
+    let at = at % chars.len();
+    if chars[at] == c {
+        return None;
+    }
+    chars[at] = c;
+    Some(chars.into_iter().collect())
+}
+
+/// A replacement character: often one of the same kind (hex digit, datetime digit,
+/// base64url), sometimes anything.
+fn replacement() -> impl Strategy<Value = char> {
+    prop_oneof![
+        select(TOKEN_BYTES).prop_map(char::from),
+        select(b"0123456789abcdefABCDEF:-.TZ ".as_slice()).prop_map(char::from),
+        any::<char>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    #[test]
+    fn signed_requests_verify_at_their_datetime(request in signing()) {
+        let signed = request.sign();
+        prop_assert_eq!(signed.scheme, request.scheme);
+        prop_assert_eq!(&signed.license_id, &request.jti);
+        prop_assert_eq!(&signed.datetime, &request.datetime);
+        prop_assert_eq!(signed.signature.len(), 64);
+        prop_assert!(signed.signature.bytes().all(|b| b"0123456789abcdef".contains(&b)));
+        let check = |license: &str, now| {
+            request.check(license, &request.datetime, &signed.signature, &request.secret, now)
+        };
+        for now in [request.time, request.time - DEFAULT_MAX_SKEW, request.time + DEFAULT_MAX_SKEW] {
+            prop_assert_eq!(check(&request.license, now), Ok(()), "at {}", now);
+        }
+        let padded = format!("\n {}\t\r\n", request.license);
+        prop_assert_eq!(check(&padded, request.time), Ok(()));
+        for now in [request.time - DEFAULT_MAX_SKEW - 1, request.time + DEFAULT_MAX_SKEW + 1] {
+            prop_assert_eq!(check(&request.license, now), Err(Outcome::StaleRequest));
+        }
+    }
+
+    #[test]
+    fn no_single_character_change_of_a_signed_request_verifies(
+        request in signing(),
+        part in 0..3u8,
+        at in any::<usize>(),
+        c in replacement(),
+    ) {
+        let signed = request.sign();
+        let (mut license, mut datetime, mut signature) =
+            (request.license.clone(), request.datetime.clone(), signed.signature.clone());
+        let changed = match part {
+            0 => &mut signature,
+            1 => &mut datetime,
+            _ => &mut license,
+        };
+        let Some(change) = replace_char(changed, at, c) else {
+            return Ok(());
+        };
+        *changed = change;
+        // A datetime changed into another valid one is checked at that time, so that only
+        // the signature can refuse it.
+        let now = match request.scheme {
+            Scheme::Keyctl1 => signer::parse_datetime(&datetime),
+            Scheme::Mio4 => signer::parse_mio_datetime(&datetime),
+        };
+        let outcome = request.check(&license, &datetime, &signature, &request.secret, now.unwrap_or(request.time));
+        if trimmed(&license) == trimmed(&request.license) && part == 2 {
+            // Only whitespace around the license changed, which the protocol ignores.
+            prop_assert_eq!(outcome, Ok(()));
+        } else {
+            prop_assert_eq!(outcome, Err(Outcome::BadRequestSignature));
+        }
+    }
+
+    #[test]
+    fn another_secret_does_not_verify(request in signing(), other in secret()) {
+        prop_assume!(other != request.secret);
+        let signed = request.sign();
+        let outcome = request.check(&request.license, &request.datetime, &signed.signature, &other, request.time);
+        prop_assert_eq!(outcome, Err(Outcome::BadRequestSignature));
+    }
+
+    #[test]
+    fn arbitrary_requests_are_refused_without_a_panic(
+        scheme in select(vec![Scheme::Keyctl1, Scheme::Mio4]),
+        license in prop_oneof![
+            text(300),
+            (text(50), text(300), text(50)).prop_map(|(a, b, c)| format!("{a}.{b}.{c}")),
+            signable_license(Scheme::Keyctl1).prop_map(|(license, _)| license),
+        ],
+        datetime in prop_oneof![
+            (0..=MAX_SECONDS, 0..3u8, 0..1000u16)
+                .prop_map(|(time, form, millis)| datetime(Scheme::Mio4, time, form, millis)),
+            "[0-9]{8}T[0-9]{6}Z",
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{3})?Z",
+            vec(any::<char>(), 0..30).prop_map(String::from_iter),
+        ],
+        signature in prop_oneof![
+            "[0-9a-f]{64}",
+            vec(any::<char>(), 0..70).prop_map(String::from_iter),
+        ],
+        skew in -2 * DEFAULT_MAX_SKEW..=2 * DEFAULT_MAX_SKEW,
+        secret in secret(),
+    ) {
+        let _ = signer::sign(scheme, &secret, &datetime, &license);
+        // Near the datetime, when it is one, so that most requests reach the signature.
+        let now = signer::parse_mio_datetime(&datetime).unwrap_or(T0) + skew;
+        let request = SignedRequest { scheme, license: &license, datetime: &datetime, signature: &signature };
+        let verdict = signer::verify_request(&request, now, DEFAULT_MAX_SKEW, |_| Some(&secret));
+        // A guessed signature of 256 bits never matches.
+        let refused = verdict.expect_err("a guessed signature is refused");
+        prop_assert!(matches!(refused.outcome, Outcome::BadRequestSignature | Outcome::StaleRequest));
+    }
+}
 
 #[test]
 fn a_license_with_non_ascii_text_is_signed_and_checked_without_a_panic() {
