@@ -1,5 +1,6 @@
 //! End-to-end tests of the `keyctl` binary: one test binary (see `Cargo.toml`), one module
-//! per area. Every test runs the real binary in its own temporary directory.
+//! per area. Every test runs the real binary in its own temporary directory, except those of
+//! `properties`, which check the library's pure functions over generated inputs.
 
 mod common;
 
@@ -12,6 +13,7 @@ mod cli_verify;
 mod generated;
 mod interop;
 mod net;
+mod properties;
 mod serve;
 mod serve_security;
 mod signer;

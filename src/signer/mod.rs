@@ -156,7 +156,11 @@ pub fn license_id(license: &str) -> Option<String> {
     let payload = license.split('.').nth(1)?;
     // keyctl writes `jti` third, after `iss` and `sub`: decoding a prefix usually finds it.
     // The prefix is whole 4-character groups, so it decodes like the full payload would.
-    let prefix = &payload[..payload.len().min(192) / 4 * 4];
+    // A cut inside a non-ASCII character would panic; such a payload is not base64url, so
+    // it is read whole, which fails as it should.
+    let prefix = payload
+        .get(..payload.len().min(192) / 4 * 4)
+        .unwrap_or(payload);
     let read = |encoded: &str| {
         let bytes = B64URL.decode(encoded).ok()?;
         let mut jti = None;
