@@ -20,7 +20,7 @@ pub use activations::{Activated, Machine, MAX_MACHINE_FIELD};
 
 use std::borrow::Borrow;
 use std::fs::{DirBuilder, File};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -254,14 +254,10 @@ impl Store {
         {
             return Err(Error::NotAStore { path: path.into() });
         }
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(path)
-            .map_err(|e| Error::io(path, e))?;
-        // DirBuilder's mode is filtered by the umask and leaves an existing empty directory alone.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| Error::io(path, e))?;
+        if path.exists() {
+            check_private(path)?;
+        }
+        create_private_dir(path)?;
         let store = Store::open_unchecked(path, DEFAULT_CACHE_MB)?;
         store.meta.insert("issuer", issuer.as_bytes())?;
         store.meta.insert("created", &now.to_be_bytes())?;
@@ -290,6 +286,7 @@ impl Store {
                 Error::StoreMissing { path: path.into() }
             });
         }
+        check_private(path)?;
         let store = Store::open_unchecked(path, cache_mb)?;
         match store.meta.get("schema_version")? {
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => Ok(store),
@@ -308,6 +305,7 @@ impl Store {
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(0o600)
             .open(&lock_path)
             .map_err(|e| Error::io(&lock_path, e))?;
         // Our own lock, taken before sled's, so "in use" is detected reliably and
@@ -319,10 +317,14 @@ impl Store {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
         }
+        // sled creates its files with the umask: they go into a directory only we can enter,
+        // and are narrowed to 0600 once sled has made them.
+        create_private_dir(&path.join("db"))?;
         let db = sled::Config::new()
             .path(path.join("db"))
             .cache_capacity(cache_bytes(cache_mb))
             .open()?;
+        make_private(path)?;
         let data_path = path.join("db").join("db");
         let data_file = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
         let tree = |name: &str| db.open_tree(name);
@@ -764,6 +766,68 @@ pub(crate) fn activation_key(license_id: &str, hwid: &str) -> Vec<u8> {
     key.push(0);
     key.extend_from_slice(hwid.as_bytes());
     key
+}
+
+/// Refuses a store directory another OS user could read or change: it must belong to the
+/// effective user and be writable by nobody else.
+fn check_private(path: &Path) -> Result<()> {
+    let metadata = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let me = rustix::process::geteuid().as_raw();
+    if metadata.uid() != me {
+        return Err(Error::StoreNotOwned {
+            path: path.into(),
+            owner: metadata.uid(),
+            me,
+        });
+    }
+    let mode = metadata.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(Error::StoreWritable {
+            path: path.into(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+/// Creates `path` (and missing parents) if needed, and makes it mode 0700 whatever the umask.
+fn create_private_dir(path: &Path) -> Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|e| Error::io(path, e))?;
+    // DirBuilder's mode is filtered by the umask and leaves an existing directory alone.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Narrows everything under `dir` to 0600 (files) and 0700 (directories). sled creates its
+/// files with the umask, often 0644; this runs at every open, and files sled adds while the
+/// store is open sit in 0700 directories that nobody else can enter.
+fn make_private(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let metadata = match std::fs::symlink_metadata(&path) {
+            Ok(metadata) => metadata,
+            // sled removes old snapshot files on its own schedule.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let wanted = match metadata.file_type() {
+            kind if kind.is_symlink() => continue,
+            kind if kind.is_dir() => 0o700,
+            _ => 0o600,
+        };
+        if metadata.mode() & 0o7777 != wanted {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(wanted))
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        if wanted == 0o700 {
+            make_private(&path)?;
+        }
+    }
+    Ok(())
 }
 
 fn is_empty_dir(path: &Path) -> bool {
