@@ -517,6 +517,13 @@ impl Store {
         now: Timestamp,
     ) -> Result<Product> {
         license::check_product_id(id)?;
+        if id.bytes().all(|b| b.is_ascii_digit()) {
+            // `app_id=1` must keep meaning product number 1, not a product named "1".
+            return Err(Error::invalid(
+                "product",
+                format!("`{id}` is all digits, which the compatibility API reads as a product number (app_id); choose an id with a letter"),
+            ));
+        }
         if name.trim().is_empty() || name.len() > 256 {
             return Err(Error::invalid("name", "must be 1-256 bytes"));
         }
@@ -564,18 +571,24 @@ impl Store {
         Ok(products)
     }
 
-    /// The product with this id, or with this sequential number when `key` is all digits.
+    /// The product a user or client names: when `key` is all digits, the product with that
+    /// number (the compatibility API's `app_id`), else the product with that id.
+    ///
+    /// The number wins so that no product can take over another's `app_id`; `product add`
+    /// refuses all-digit ids, and an all-digit id from an older store is found here only
+    /// when no product has that number (use [`Store::product_by_id`] for exact ids).
     pub fn product(&self, key: &str) -> Result<Option<Product>> {
-        if let Some(value) = self.products.get(key)? {
-            return from_json(&value).map(Some);
+        if let Ok(number) = key.parse::<u64>() {
+            if let Some(id) = self.product_numbers.get(number.to_be_bytes())? {
+                return self.product_by_id(&String::from_utf8_lossy(&id));
+            }
         }
-        let Ok(number) = key.parse::<u64>() else {
-            return Ok(None);
-        };
-        match self.product_numbers.get(number.to_be_bytes())? {
-            Some(id) => self.products.get(id)?.map(|v| from_json(&v)).transpose(),
-            None => Ok(None),
-        }
+        self.product_by_id(key)
+    }
+
+    /// The product with exactly this id.
+    pub fn product_by_id(&self, id: &str) -> Result<Option<Product>> {
+        self.products.get(id)?.map(|v| from_json(&v)).transpose()
     }
 
     // ---- licenses ---------------------------------------------------------------------
