@@ -543,3 +543,59 @@ fn a_symlink_out_is_replaced_never_followed() {
 fn mode_of(path: &str) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
+
+/// SIGKILLs `key rotate` at random points, 20 times. Each run must either change nothing or
+/// do a whole rotation: one new key, active, and the previous active key trusted. A rotation
+/// that printed its result must have happened (one killed after its commit but before its
+/// report has happened too, so the count is of rotations seen in the store).
+#[test]
+fn a_killed_rotation_is_all_or_nothing() {
+    use rand_core::RngCore;
+    let sandbox = Sandbox::new();
+    let first = sandbox.init();
+    let mut rotations = 0;
+    for _ in 0..20 {
+        let before = statuses(&sandbox);
+        let mut child = sandbox
+            .command()
+            .args(["key", "rotate"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn keyctl key rotate");
+        // A rotation takes about 150 ms in a debug build, most of it before the commit.
+        let delay = rand_core::OsRng.next_u32() % 200;
+        std::thread::sleep(std::time::Duration::from_millis(u64::from(delay)));
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        let after = statuses(&sandbox);
+        let added: Vec<_> = after.iter().filter(|k| !before.contains(k)).collect();
+        let reported = String::from_utf8(output.stdout).unwrap();
+        if after == before {
+            assert_eq!(reported, "", "a rotation reported but not stored");
+            continue;
+        }
+        rotations += 1;
+        let old_active = before.iter().find(|(_, s)| s == "active").unwrap();
+        let new_active = after.iter().find(|(_, s)| s == "active").unwrap();
+        let mut expected = before.clone();
+        expected.retain(|k| k != old_active);
+        expected.extend([pair(&old_active.0, "trusted"), new_active.clone()]);
+        assert_eq!(
+            after,
+            sorted(expected),
+            "after a killed rotation (delay {delay} ms): {added:?} were added"
+        );
+        assert!(
+            reported.is_empty() || reported == format!("active {}\n", new_active.0),
+            "{reported}"
+        );
+    }
+    let keys = statuses(&sandbox);
+    assert_eq!(keys.len(), 1 + rotations, "{keys:?}");
+    assert_eq!(keys.iter().filter(|(_, s)| s == "active").count(), 1);
+    assert!(keys.contains(&pair(
+        &first,
+        if rotations == 0 { "active" } else { "trusted" }
+    )));
+}

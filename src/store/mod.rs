@@ -217,6 +217,8 @@ pub struct Store {
     seats: sled::Tree,
     /// sled's data file, kept open to `fsync` it (see [`Store::sync`]).
     data_file: File,
+    /// Held while the key set changes (rotate, retire), so such changes take turns.
+    key_changes: std::sync::Mutex<()>,
     _lock: File,
 }
 
@@ -341,6 +343,7 @@ impl Store {
             seats: tree("seats")?,
             db,
             data_file,
+            key_changes: std::sync::Mutex::new(()),
             _lock: lock,
         })
     }
@@ -371,23 +374,27 @@ impl Store {
 
     // ---- keys -------------------------------------------------------------------------
 
-    fn put_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> Result<KeyRecord> {
-        let seed = key.seed();
-        let stored = StoredKey {
+    /// The record of `key` as it is stored.
+    fn new_stored_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> StoredKey {
+        StoredKey {
             kid: key.kid().to_owned(),
             status,
             created: now,
             retired: None,
-            seed: SecretString::new(hex::encode(seed.as_ref())),
-        };
-        if self.keys.contains_key(key.kid())? {
-            return Err(Error::Conflict(format!(
-                "key {} is already in the store",
-                key.kid()
-            )));
+            seed: SecretString::new(hex::encode(key.seed().as_ref())),
         }
-        self.keys.insert(key.kid(), to_json(&stored))?;
-        Ok(stored.record())
+    }
+
+    fn put_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> Result<KeyRecord> {
+        let stored = self.new_stored_key(key, status, now);
+        // compare_and_swap from "absent": a kid already stored is never overwritten.
+        match self
+            .keys
+            .compare_and_swap(key.kid(), None::<&[u8]>, Some(to_json(&stored)))?
+        {
+            Ok(()) => Ok(stored.record()),
+            Err(_) => Err(key_exists(key.kid())),
+        }
     }
 
     fn stored_keys(&self) -> Result<Vec<StoredKey>> {
@@ -416,13 +423,35 @@ impl Store {
         Ok(record)
     }
 
+    /// Waits for other key changes of this process to finish (see [`Store::rotate`]).
+    fn key_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic while holding it leaves nothing inconsistent.
+        self.key_changes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Makes `kid` (or, with `None`, a newly generated key) the active key; the previous
     /// active key stays trusted.
+    ///
+    /// One transaction adds the new key and moves the active status, so a crash or a kill
+    /// at any point leaves either the old state or the whole rotation: never an extra key,
+    /// and never zero or two active keys.
     pub fn rotate(&self, kid: Option<&str>, now: Timestamp) -> Result<KeyRecord> {
-        let new_kid = match kid {
+        // Rotations of one process (a server's control socket) take turns: the transaction
+        // can only demote the keys listed before it.
+        let _turn = self.key_turn();
+        let stored = self.stored_keys()?;
+        let new_key = match kid {
             Some(kid) => {
-                let stored = self.stored_key(kid)?;
-                match stored.status {
+                let key = stored
+                    .iter()
+                    .find(|k| k.kid == kid)
+                    .ok_or_else(|| Error::NotFound {
+                        kind: "key",
+                        id: kid.into(),
+                    })?;
+                match key.status {
                     KeyStatus::Active => {
                         return Err(Error::Conflict(format!("key {kid} is already active")))
                     }
@@ -431,29 +460,36 @@ impl Store {
                             "key {kid} is retired and cannot sign again"
                         )))
                     }
-                    KeyStatus::Trusted => kid.to_owned(),
+                    KeyStatus::Trusted => None,
                 }
             }
-            None => {
-                self.put_key(&KeyPair::generate(), KeyStatus::Trusted, now)?
-                    .kid
-            }
+            None => Some(self.new_stored_key(&KeyPair::generate(), KeyStatus::Active, now)),
         };
-        // One transaction: a crash or a concurrent rotation never leaves zero or two active keys.
-        let kids: Vec<String> = self.stored_keys()?.into_iter().map(|k| k.kid).collect();
+        let new_kid = new_key
+            .as_ref()
+            .map_or_else(|| kid.unwrap_or_default(), |k| k.kid.as_str())
+            .to_owned();
         let result = self.keys.transaction(|keys| {
-            for kid in &kids {
-                let Some(value) = keys.get(kid.as_bytes())? else {
+            if let Some(new_key) = &new_key {
+                if keys.get(new_key.kid.as_bytes())?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(key_exists(
+                        &new_key.kid,
+                    )));
+                }
+                keys.insert(new_key.kid.as_bytes(), to_json(new_key))?;
+            }
+            for key in &stored {
+                let Some(value) = keys.get(key.kid.as_bytes())? else {
                     continue;
                 };
-                let mut stored: StoredKey =
+                let mut key: StoredKey =
                     from_json(&value).map_err(ConflictableTransactionError::Abort)?;
-                stored.status = match stored.status {
-                    _ if stored.kid == new_kid => KeyStatus::Active,
+                key.status = match key.status {
+                    _ if key.kid == new_kid => KeyStatus::Active,
                     KeyStatus::Active => KeyStatus::Trusted,
                     _ => continue,
                 };
-                keys.insert(kid.as_bytes(), to_json(&stored))?;
+                keys.insert(key.kid.as_bytes(), to_json(&key))?;
             }
             Ok(())
         });
@@ -464,6 +500,8 @@ impl Store {
 
     /// Stops trusting `kid`. The active key cannot be retired: rotate first.
     pub fn retire(&self, kid: &str, now: Timestamp) -> Result<KeyRecord> {
+        // Not while a rotation could be making this key active.
+        let _turn = self.key_turn();
         let mut stored = self.stored_key(kid)?;
         match stored.status {
             KeyStatus::Active => {
@@ -772,6 +810,10 @@ impl StoredKey {
     }
 }
 
+fn key_exists(kid: &str) -> Error {
+    Error::Conflict(format!("key {kid} is already in the store"))
+}
+
 /// The `activations` tree key of a machine: license id, NUL, hwid.
 pub(crate) fn activation_key(license_id: &str, hwid: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(license_id.len() + 1 + hwid.len());
@@ -891,4 +933,50 @@ fn cache_bytes(default_mb: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse::<u64>().ok());
     megabytes.unwrap_or(default_mb).clamp(1, 64 * 1024) * 1024 * 1024
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::init(&dir.path().join("store"), "Vendor", 1_795_000_000).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_rotation_that_fails_midway_adds_no_key() {
+        let (_dir, store) = temp_store();
+        // A record the rotation cannot read stops it after the new key was generated: it
+        // must not have been stored (as it would if it were inserted before the status flip).
+        store
+            .keys
+            .insert("damaged", b"not json".as_slice())
+            .unwrap();
+        let err = store.rotate(None, 1_795_000_100).unwrap_err();
+        assert!(err.to_string().contains("a record is damaged"), "{err}");
+        assert_eq!(store.keys.len(), 2);
+        store.keys.remove("damaged").unwrap();
+        let keys = store.keys().unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].status, KeyStatus::Active);
+    }
+
+    #[test]
+    fn a_rotation_adds_the_active_key_and_demotes_the_old_one_together() {
+        let (_dir, store) = temp_store();
+        let old = store.keys().unwrap()[0].kid.clone();
+        let new = store.rotate(None, 1_795_000_100).unwrap();
+        let statuses: Vec<_> = store
+            .keys()
+            .unwrap()
+            .into_iter()
+            .map(|k| (k.kid, k.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [(old, KeyStatus::Trusted), (new.kid, KeyStatus::Active)]
+        );
+    }
 }
