@@ -153,7 +153,7 @@ pub fn issue_license(
     now: Timestamp,
 ) -> Result<LicenseRecord> {
     for product in &request.products {
-        if store.product(product)?.is_none_or(|p| &p.id != product) {
+        if store.product_by_id(product)?.is_none() {
             return Err(Error::NotFound {
                 kind: "product",
                 id: product.clone(),

@@ -96,6 +96,14 @@ pub enum Error {
         /// The server's hint.
         hint: Option<String>,
     },
+
+    /// The store directory belongs to another OS user, who could read the signing keys.
+    #[error("store {} is owned by uid {owner}, not by the current user (uid {me})", path.display())]
+    StoreNotOwned { path: PathBuf, owner: u32, me: u32 },
+
+    /// Group or others may write to the store directory, so they could swap its files.
+    #[error("store {} is writable by group or others (mode {mode:04o})", path.display())]
+    StoreWritable { path: PathBuf, mode: u32 },
 }
 
 impl Error {
@@ -137,6 +145,13 @@ impl Error {
             Error::HeldByServer { hint, .. } => Some((*hint).into()),
             Error::NoActiveKey => Some("run `keyctl key rotate` to create an active key".into()),
             Error::Remote { hint, .. } => hint.clone(),
+            Error::StoreNotOwned { .. } => Some(
+                "use a store directory you own, or have its owner (or root) `chown -R` it to you".into(),
+            ),
+            Error::StoreWritable { path, .. } => Some(format!(
+                "run `chmod 700 {}` if nobody else could have changed its contents",
+                path.display()
+            )),
             _ => None,
         }
     }

@@ -448,3 +448,154 @@ fn licenses_of_a_rotated_key_verify_until_it_is_retired() {
         .run(["verify", &license.jwt, "--product", "app"])
         .expect(4, &format!("{}\n", untrusted_kid(&old)), "");
 }
+
+/// Entries of `dir` whose names start with `.keyctl-`: temporary files left behind.
+fn leftovers(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".keyctl-"))
+        .collect()
+}
+
+/// A new store and its active private key as `key export --private` prints it.
+fn store_with_private_key() -> (Sandbox, String) {
+    let sandbox = Sandbox::new();
+    sandbox.init();
+    let private = sandbox
+        .run(["key", "export", "--private"])
+        .success()
+        .to_owned();
+    (sandbox, private)
+}
+
+#[test]
+fn force_replaces_the_file_instead_of_writing_into_it() {
+    use std::os::unix::fs::MetadataExt;
+    let (sandbox, private) = store_with_private_key();
+    let me = rustix::process::geteuid().as_raw();
+
+    // A hard link: writing into the file would change the other name too.
+    let other = sandbox.write("other-name", "someone's data");
+    let path = sandbox.path("key.pem");
+    std::fs::hard_link(&other, &path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // Someone else's file (only root can give one away; CI runs as root, and as any other
+    // user the hard link above is the case that still tells writing-into from replacing).
+    if rustix::process::geteuid().is_root() {
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    }
+    sandbox
+        .run(["key", "export", "--private", "--out", &path, "--force"])
+        .expect(0, "", "");
+    let written = std::fs::metadata(&path).unwrap();
+    assert_eq!(
+        (written.uid(), written.mode() & 0o7777, written.nlink()),
+        (me, 0o600, 1),
+        "a new file of ours, 0600, not linked elsewhere"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), private);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "someone's data");
+
+    // A public key file is a new file too, readable by all.
+    let public = sandbox.path("key.pub.pem");
+    std::fs::hard_link(&other, &public).unwrap();
+    sandbox
+        .run(["key", "export", "--out", &public, "--force"])
+        .expect(0, "", "");
+    assert_eq!(mode_of(&public), 0o644);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "someone's data");
+    assert_eq!(leftovers(sandbox.root()), Vec::<String>::new());
+}
+
+#[test]
+fn a_symlink_out_is_replaced_never_followed() {
+    let (sandbox, private) = store_with_private_key();
+    let victim = sandbox.write("victim.txt", "precious");
+    let link = sandbox.path("key.pem");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+
+    // Without --force, a symlink is an existing file, even when it dangles.
+    let dangling = sandbox.path("dangling.pem");
+    std::os::unix::fs::symlink(sandbox.path("nowhere"), &dangling).unwrap();
+    for path in [&link, &dangling] {
+        sandbox
+            .run(["key", "export", "--private", "--out", path])
+            .error(
+                1,
+                &format!("{path} already exists; use --force to overwrite it"),
+            );
+    }
+    assert!(!std::path::Path::new(&sandbox.path("nowhere")).exists());
+
+    // With --force, the link itself is replaced by a private file; its target is untouched.
+    sandbox
+        .run(["key", "export", "--private", "--out", &link, "--force"])
+        .expect(0, "", "");
+    let written = std::fs::symlink_metadata(&link).unwrap();
+    assert!(written.file_type().is_file(), "the symlink was replaced");
+    assert_eq!(mode_of(&link), 0o600);
+    assert_eq!(std::fs::read_to_string(&link).unwrap(), private);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert_eq!(leftovers(sandbox.root()), Vec::<String>::new());
+}
+
+fn mode_of(path: &str) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// SIGKILLs `key rotate` at random points, 20 times. Each run must either change nothing or
+/// do a whole rotation: one new key, active, and the previous active key trusted. A rotation
+/// that printed its result must have happened (one killed after its commit but before its
+/// report has happened too, so the count is of rotations seen in the store).
+#[test]
+fn a_killed_rotation_is_all_or_nothing() {
+    use rand_core::RngCore;
+    let sandbox = Sandbox::new();
+    let first = sandbox.init();
+    let mut rotations = 0;
+    for _ in 0..20 {
+        let before = statuses(&sandbox);
+        let mut child = sandbox
+            .command()
+            .args(["key", "rotate"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn keyctl key rotate");
+        // A rotation takes about 150 ms in a debug build, most of it before the commit.
+        let delay = rand_core::OsRng.next_u32() % 200;
+        std::thread::sleep(std::time::Duration::from_millis(u64::from(delay)));
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        let after = statuses(&sandbox);
+        let added: Vec<_> = after.iter().filter(|k| !before.contains(k)).collect();
+        let reported = String::from_utf8(output.stdout).unwrap();
+        if after == before {
+            assert_eq!(reported, "", "a rotation reported but not stored");
+            continue;
+        }
+        rotations += 1;
+        let old_active = before.iter().find(|(_, s)| s == "active").unwrap();
+        let new_active = after.iter().find(|(_, s)| s == "active").unwrap();
+        let mut expected = before.clone();
+        expected.retain(|k| k != old_active);
+        expected.extend([pair(&old_active.0, "trusted"), new_active.clone()]);
+        assert_eq!(
+            after,
+            sorted(expected),
+            "after a killed rotation (delay {delay} ms): {added:?} were added"
+        );
+        assert!(
+            reported.is_empty() || reported == format!("active {}\n", new_active.0),
+            "{reported}"
+        );
+    }
+    let keys = statuses(&sandbox);
+    assert_eq!(keys.len(), 1 + rotations, "{keys:?}");
+    assert_eq!(keys.iter().filter(|(_, s)| s == "active").count(), 1);
+    assert!(keys.contains(&pair(
+        &first,
+        if rotations == 0 { "active" } else { "trusted" }
+    )));
+}

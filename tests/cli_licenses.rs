@@ -485,3 +485,38 @@ fn suspend_reinstate_and_revoke() {
         .run(["license", "revoke", "lic_nope"])
         .error(1, "license lic_nope not found");
 }
+
+#[test]
+fn batch_rejects_with_force_never_write_through_a_symlink() {
+    let sandbox = Sandbox::with_products();
+    let victim = sandbox.write("victim.txt", "precious");
+    let rejects = sandbox.path("rejects.jsonl");
+    std::os::unix::fs::symlink(&victim, &rejects).unwrap();
+    let batch = |force: bool| {
+        let mut args = vec![
+            "license",
+            "issue",
+            "--batch",
+            "-",
+            "--skip-invalid",
+            "--rejects",
+            &rejects,
+        ];
+        if force {
+            args.push("--force");
+        }
+        sandbox.run_stdin(args, "{\"licensee\":\"b\",\"products\":[\"ghost\"]}\n")
+    };
+    batch(false).error(
+        1,
+        &format!("{rejects} already exists; use --force to overwrite it"),
+    );
+    let run = batch(true);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::symlink_metadata(&rejects)
+        .unwrap()
+        .file_type()
+        .is_file());
+    assert!(std::fs::read_to_string(&rejects).unwrap().contains("ghost"));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+}

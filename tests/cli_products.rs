@@ -135,3 +135,82 @@ fn bad_ids_and_names_are_usage_errors() {
         .run(["product", "list", "--json"])
         .expect(0, "[]\n", "");
 }
+
+#[test]
+fn an_all_digit_id_is_refused_because_it_reads_as_a_number() {
+    let sandbox = Sandbox::new();
+    sandbox.init();
+    for id in ["1", "007", "18446744073709551616"] {
+        sandbox.run(["product", "add", id, "--name", "X"]).error(
+            2,
+            &format!("product: `{id}` is all digits, which the compatibility API reads as a product number (app_id); choose an id with a letter"),
+        );
+    }
+    sandbox
+        .run(["product", "list", "--json"])
+        .expect(0, "[]\n", "");
+    for id in ["v1", "1.0", "2-pack"] {
+        sandbox.add_product(id);
+    }
+    sandbox.run(["product", "show", "1.0"]).success();
+}
+
+/// Adds product `id` with `number` behind keyctl's back, as an older keyctl could have.
+fn add_legacy_product(sandbox: &Sandbox, id: &str, number: u64) {
+    let db = sled::open(sandbox.store().join("db")).expect("open the store's sled db");
+    let product = json!({"id": id, "number": number, "name": "Legacy", "support_message": null, "created": T0});
+    db.open_tree("products")
+        .unwrap()
+        .insert(id, product.to_string().as_bytes())
+        .unwrap();
+    db.open_tree("product_numbers")
+        .unwrap()
+        .insert(number.to_be_bytes(), id.as_bytes())
+        .unwrap();
+    db.open_tree("meta")
+        .unwrap()
+        .insert("product_seq", &number.to_be_bytes())
+        .unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn an_all_digit_id_from_an_older_store_never_takes_another_products_number() {
+    let sandbox = Sandbox::with_products();
+    add_legacy_product(&sandbox, "1", 3);
+    add_legacy_product(&sandbox, "9", 4);
+    let shown_id = |key: &str| {
+        sandbox.run(["product", "show", key, "--json"]).json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // A number names the product with that number; a digit id only when no product has it.
+    assert_eq!(
+        ["1", "2", "3", "4", "9"].map(shown_id),
+        ["app", "web", "1", "9", "9"]
+    );
+    // Licenses name products by exact id, so the legacy product can still be licensed.
+    let issued = sandbox.issue(&["--product", "1", "--licensee", "alice"]);
+    assert_eq!(jwt_part(&issued.jwt, 1)["products"], json!(["1"]));
+
+    // The compatibility API's app_id=1 is product 1, `app`, not the product named "1".
+    let app = sandbox.issue_app(&[]);
+    let server = crate::net::Server::serve(&sandbox, &[]);
+    let activate = |token: &str| {
+        server
+            .post_form(
+                "/api/activate",
+                &format!("token={token}&machine=m&user=u&hwid=h&app_id=1"),
+            )
+            .json()
+    };
+    assert_eq!(
+        activate(&app.short_key),
+        json!({"result": "ok", "remainingActivations": "-1"})
+    );
+    assert_eq!(
+        activate(&issued.short_key),
+        json!({"result": "failure", "error": "invalid activation token", "support_message": null})
+    );
+}

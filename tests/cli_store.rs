@@ -272,3 +272,118 @@ fn a_store_whose_init_never_finished_is_not_a_store() {
         .run(["key", "list"])
         .error(1, &format!("{} is not a keyctl store", sandbox.store_str()));
 }
+
+/// Every path under `dir` with its permission bits, sorted.
+fn modes_under(dir: &std::path::Path) -> Vec<(String, u32)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir") {
+        let path = entry.unwrap().path();
+        found.push((path.display().to_string(), mode(&path)));
+        if path.is_dir() {
+            found.extend(modes_under(&path));
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn every_store_file_is_0600_and_every_directory_0700_whatever_the_umask() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .run_with_umask("022", &["init", "--issuer", ISSUER])
+        .success();
+    sandbox
+        .run_with_umask("000", &["product", "add", "app", "--name", "App"])
+        .success();
+    sandbox.run_with_umask("022", &ISSUE_APP).success();
+    let found = modes_under(&sandbox.store());
+    let db_file = format!("{}/db/db", sandbox.store_str());
+    assert!(found.iter().any(|(path, _)| *path == db_file), "{found:?}");
+    let exposed: Vec<_> = found
+        .iter()
+        .filter(|(path, mode)| {
+            let wanted = if std::path::Path::new(path).is_dir() {
+                0o700
+            } else {
+                0o600
+            };
+            *mode != wanted
+        })
+        .collect();
+    assert!(exposed.is_empty(), "not private: {exposed:?}");
+    assert_eq!(mode(&sandbox.store()), 0o700);
+}
+
+#[test]
+fn a_store_writable_by_group_or_others_is_refused() {
+    let sandbox = Sandbox::with_products();
+    let refused = |mode: u32| {
+        format!(
+            "keyctl: error: store {0} is writable by group or others (mode {mode:04o})\n\
+             hint: run `chmod 700 {0}` if nobody else could have changed its contents\n",
+            sandbox.store_str()
+        )
+    };
+    for mode in [0o770, 0o702] {
+        std::fs::set_permissions(sandbox.store(), std::fs::Permissions::from_mode(mode)).unwrap();
+        sandbox.run(["key", "list"]).fails(1, &refused(mode));
+        sandbox.run(ISSUE_APP).fails(1, &refused(mode));
+        sandbox.run(["init"]).fails(1, &refused(mode));
+    }
+    std::fs::set_permissions(sandbox.store(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    sandbox.run(["key", "list"]).success();
+
+    // An empty directory that others may write to is not adopted either.
+    let empty = Sandbox::new();
+    std::fs::create_dir(empty.store()).unwrap();
+    std::fs::set_permissions(empty.store(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    empty.run(["init"]).fails(
+        1,
+        &format!(
+            "keyctl: error: store {0} is writable by group or others (mode 0777)\n\
+             hint: run `chmod 700 {0}` if nobody else could have changed its contents\n",
+            empty.store_str()
+        ),
+    );
+    assert_eq!(
+        mode(&empty.store()),
+        0o777,
+        "a refused directory is left alone"
+    );
+    assert_eq!(std::fs::read_dir(empty.store()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_store_owned_by_another_user_is_refused() {
+    // Only root can give a directory away. CI runs as root; as any other user this test
+    // checks the refusal it can still provoke, a directory others may write to.
+    if !rustix::process::geteuid().is_root() {
+        let sandbox = Sandbox::new();
+        sandbox.init();
+        std::fs::set_permissions(sandbox.store(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        sandbox
+            .run(["key", "list"])
+            .error_starting(1, &format!("store {} is writable", sandbox.store_str()));
+        return;
+    }
+    let nobody = 65534;
+    let refused = |sandbox: &Sandbox| {
+        format!(
+            "keyctl: error: store {} is owned by uid {nobody}, not by the current user (uid 0)\n\
+             hint: use a store directory you own, or have its owner (or root) `chown -R` it to you\n",
+            sandbox.store_str()
+        )
+    };
+    let empty = Sandbox::new();
+    std::fs::create_dir(empty.store()).unwrap();
+    std::os::unix::fs::chown(empty.store(), Some(nobody), None).unwrap();
+    empty.run(["init"]).fails(1, &refused(&empty));
+    assert_eq!(std::fs::read_dir(empty.store()).unwrap().count(), 0);
+
+    let store = Sandbox::with_products();
+    std::os::unix::fs::chown(store.store(), Some(nobody), None).unwrap();
+    store.run(["key", "list"]).fails(1, &refused(&store));
+    store.run(ISSUE_APP).fails(1, &refused(&store));
+    store.run(["init"]).fails(1, &refused(&store));
+}

@@ -182,7 +182,14 @@ fn export(store: &Store, args: ExportArgs) -> Result<()> {
         })),
     });
     match &args.out {
-        Some(path) => files::write_file(path, text.as_bytes(), args.private, args.force),
+        Some(path) => {
+            let mode = if args.private {
+                files::SECRET_MODE
+            } else {
+                files::PUBLIC_MODE
+            };
+            files::write_file(path, text.as_bytes(), mode, args.force)
+        }
         None => emit(&text),
     }
 }

@@ -23,7 +23,7 @@ pub use replay::RememberedRequest;
 
 use std::borrow::Borrow;
 use std::fs::{DirBuilder, File};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -221,6 +221,8 @@ pub struct Store {
     replay: sled::Tree,
     /// sled's data file, kept open to `fsync` it (see [`Store::sync`]).
     data_file: File,
+    /// Held while the key set changes (rotate, retire), so such changes take turns.
+    key_changes: std::sync::Mutex<()>,
     _lock: File,
 }
 
@@ -258,14 +260,10 @@ impl Store {
         {
             return Err(Error::NotAStore { path: path.into() });
         }
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(path)
-            .map_err(|e| Error::io(path, e))?;
-        // DirBuilder's mode is filtered by the umask and leaves an existing empty directory alone.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| Error::io(path, e))?;
+        if path.exists() {
+            check_private(path)?;
+        }
+        create_private_dir(path)?;
         let store = Store::open_unchecked(path, DEFAULT_CACHE_MB)?;
         store.meta.insert("issuer", issuer.as_bytes())?;
         store.meta.insert("created", &now.to_be_bytes())?;
@@ -294,6 +292,7 @@ impl Store {
                 Error::StoreMissing { path: path.into() }
             });
         }
+        check_private(path)?;
         let store = Store::open_unchecked(path, cache_mb)?;
         match store.meta.get("schema_version")? {
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => Ok(store),
@@ -312,6 +311,7 @@ impl Store {
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(0o600)
             .open(&lock_path)
             .map_err(|e| Error::io(&lock_path, e))?;
         // Our own lock, taken before sled's, so "in use" is detected reliably and
@@ -323,10 +323,14 @@ impl Store {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
         }
+        // sled creates its files with the umask: they go into a directory only we can enter,
+        // and are narrowed to 0600 once sled has made them.
+        create_private_dir(&path.join("db"))?;
         let db = sled::Config::new()
             .path(path.join("db"))
             .cache_capacity(cache_bytes(cache_mb))
             .open()?;
+        make_private(path)?;
         let data_path = path.join("db").join("db");
         let data_file = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
         let tree = |name: &str| db.open_tree(name);
@@ -344,6 +348,7 @@ impl Store {
             replay: tree("replay")?,
             db,
             data_file,
+            key_changes: std::sync::Mutex::new(()),
             _lock: lock,
         })
     }
@@ -374,23 +379,27 @@ impl Store {
 
     // ---- keys -------------------------------------------------------------------------
 
-    fn put_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> Result<KeyRecord> {
-        let seed = key.seed();
-        let stored = StoredKey {
+    /// The record of `key` as it is stored.
+    fn new_stored_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> StoredKey {
+        StoredKey {
             kid: key.kid().to_owned(),
             status,
             created: now,
             retired: None,
-            seed: SecretString::new(hex::encode(seed.as_ref())),
-        };
-        if self.keys.contains_key(key.kid())? {
-            return Err(Error::Conflict(format!(
-                "key {} is already in the store",
-                key.kid()
-            )));
+            seed: SecretString::new(hex::encode(key.seed().as_ref())),
         }
-        self.keys.insert(key.kid(), to_json(&stored))?;
-        Ok(stored.record())
+    }
+
+    fn put_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> Result<KeyRecord> {
+        let stored = self.new_stored_key(key, status, now);
+        // compare_and_swap from "absent": a kid already stored is never overwritten.
+        match self
+            .keys
+            .compare_and_swap(key.kid(), None::<&[u8]>, Some(to_json(&stored)))?
+        {
+            Ok(()) => Ok(stored.record()),
+            Err(_) => Err(key_exists(key.kid())),
+        }
     }
 
     fn stored_keys(&self) -> Result<Vec<StoredKey>> {
@@ -419,13 +428,35 @@ impl Store {
         Ok(record)
     }
 
+    /// Waits for other key changes of this process to finish (see [`Store::rotate`]).
+    fn key_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic while holding it leaves nothing inconsistent.
+        self.key_changes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Makes `kid` (or, with `None`, a newly generated key) the active key; the previous
     /// active key stays trusted.
+    ///
+    /// One transaction adds the new key and moves the active status, so a crash or a kill
+    /// at any point leaves either the old state or the whole rotation: never an extra key,
+    /// and never zero or two active keys.
     pub fn rotate(&self, kid: Option<&str>, now: Timestamp) -> Result<KeyRecord> {
-        let new_kid = match kid {
+        // Rotations of one process (a server's control socket) take turns: the transaction
+        // can only demote the keys listed before it.
+        let _turn = self.key_turn();
+        let stored = self.stored_keys()?;
+        let new_key = match kid {
             Some(kid) => {
-                let stored = self.stored_key(kid)?;
-                match stored.status {
+                let key = stored
+                    .iter()
+                    .find(|k| k.kid == kid)
+                    .ok_or_else(|| Error::NotFound {
+                        kind: "key",
+                        id: kid.into(),
+                    })?;
+                match key.status {
                     KeyStatus::Active => {
                         return Err(Error::Conflict(format!("key {kid} is already active")))
                     }
@@ -434,29 +465,36 @@ impl Store {
                             "key {kid} is retired and cannot sign again"
                         )))
                     }
-                    KeyStatus::Trusted => kid.to_owned(),
+                    KeyStatus::Trusted => None,
                 }
             }
-            None => {
-                self.put_key(&KeyPair::generate(), KeyStatus::Trusted, now)?
-                    .kid
-            }
+            None => Some(self.new_stored_key(&KeyPair::generate(), KeyStatus::Active, now)),
         };
-        // One transaction: a crash or a concurrent rotation never leaves zero or two active keys.
-        let kids: Vec<String> = self.stored_keys()?.into_iter().map(|k| k.kid).collect();
+        let new_kid = new_key
+            .as_ref()
+            .map_or_else(|| kid.unwrap_or_default(), |k| k.kid.as_str())
+            .to_owned();
         let result = self.keys.transaction(|keys| {
-            for kid in &kids {
-                let Some(value) = keys.get(kid.as_bytes())? else {
+            if let Some(new_key) = &new_key {
+                if keys.get(new_key.kid.as_bytes())?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(key_exists(
+                        &new_key.kid,
+                    )));
+                }
+                keys.insert(new_key.kid.as_bytes(), to_json(new_key))?;
+            }
+            for key in &stored {
+                let Some(value) = keys.get(key.kid.as_bytes())? else {
                     continue;
                 };
-                let mut stored: StoredKey =
+                let mut key: StoredKey =
                     from_json(&value).map_err(ConflictableTransactionError::Abort)?;
-                stored.status = match stored.status {
-                    _ if stored.kid == new_kid => KeyStatus::Active,
+                key.status = match key.status {
+                    _ if key.kid == new_kid => KeyStatus::Active,
                     KeyStatus::Active => KeyStatus::Trusted,
                     _ => continue,
                 };
-                keys.insert(kid.as_bytes(), to_json(&stored))?;
+                keys.insert(key.kid.as_bytes(), to_json(&key))?;
             }
             Ok(())
         });
@@ -467,6 +505,8 @@ impl Store {
 
     /// Stops trusting `kid`. The active key cannot be retired: rotate first.
     pub fn retire(&self, kid: &str, now: Timestamp) -> Result<KeyRecord> {
+        // Not while a rotation could be making this key active.
+        let _turn = self.key_turn();
         let mut stored = self.stored_key(kid)?;
         match stored.status {
             KeyStatus::Active => {
@@ -520,6 +560,13 @@ impl Store {
         now: Timestamp,
     ) -> Result<Product> {
         license::check_product_id(id)?;
+        if id.bytes().all(|b| b.is_ascii_digit()) {
+            // `app_id=1` must keep meaning product number 1, not a product named "1".
+            return Err(Error::invalid(
+                "product",
+                format!("`{id}` is all digits, which the compatibility API reads as a product number (app_id); choose an id with a letter"),
+            ));
+        }
         if name.trim().is_empty() || name.len() > 256 {
             return Err(Error::invalid("name", "must be 1-256 bytes"));
         }
@@ -567,18 +614,24 @@ impl Store {
         Ok(products)
     }
 
-    /// The product with this id, or with this sequential number when `key` is all digits.
+    /// The product a user or client names: when `key` is all digits, the product with that
+    /// number (the compatibility API's `app_id`), else the product with that id.
+    ///
+    /// The number wins so that no product can take over another's `app_id`; `product add`
+    /// refuses all-digit ids, and an all-digit id from an older store is found here only
+    /// when no product has that number (use [`Store::product_by_id`] for exact ids).
     pub fn product(&self, key: &str) -> Result<Option<Product>> {
-        if let Some(value) = self.products.get(key)? {
-            return from_json(&value).map(Some);
+        if let Ok(number) = key.parse::<u64>() {
+            if let Some(id) = self.product_numbers.get(number.to_be_bytes())? {
+                return self.product_by_id(&String::from_utf8_lossy(&id));
+            }
         }
-        let Ok(number) = key.parse::<u64>() else {
-            return Ok(None);
-        };
-        match self.product_numbers.get(number.to_be_bytes())? {
-            Some(id) => self.products.get(id)?.map(|v| from_json(&v)).transpose(),
-            None => Ok(None),
-        }
+        self.product_by_id(key)
+    }
+
+    /// The product with exactly this id.
+    pub fn product_by_id(&self, id: &str) -> Result<Option<Product>> {
+        self.products.get(id)?.map(|v| from_json(&v)).transpose()
     }
 
     // ---- licenses ---------------------------------------------------------------------
@@ -762,6 +815,10 @@ impl StoredKey {
     }
 }
 
+fn key_exists(kid: &str) -> Error {
+    Error::Conflict(format!("key {kid} is already in the store"))
+}
+
 /// The `activations` tree key of a machine: license id, NUL, hwid.
 pub(crate) fn activation_key(license_id: &str, hwid: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(license_id.len() + 1 + hwid.len());
@@ -769,6 +826,68 @@ pub(crate) fn activation_key(license_id: &str, hwid: &str) -> Vec<u8> {
     key.push(0);
     key.extend_from_slice(hwid.as_bytes());
     key
+}
+
+/// Refuses a store directory another OS user could read or change: it must belong to the
+/// effective user and be writable by nobody else.
+fn check_private(path: &Path) -> Result<()> {
+    let metadata = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let me = rustix::process::geteuid().as_raw();
+    if metadata.uid() != me {
+        return Err(Error::StoreNotOwned {
+            path: path.into(),
+            owner: metadata.uid(),
+            me,
+        });
+    }
+    let mode = metadata.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(Error::StoreWritable {
+            path: path.into(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+/// Creates `path` (and missing parents) if needed, and makes it mode 0700 whatever the umask.
+fn create_private_dir(path: &Path) -> Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|e| Error::io(path, e))?;
+    // DirBuilder's mode is filtered by the umask and leaves an existing directory alone.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Narrows everything under `dir` to 0600 (files) and 0700 (directories). sled creates its
+/// files with the umask, often 0644; this runs at every open, and files sled adds while the
+/// store is open sit in 0700 directories that nobody else can enter.
+fn make_private(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let metadata = match std::fs::symlink_metadata(&path) {
+            Ok(metadata) => metadata,
+            // sled removes old snapshot files on its own schedule.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let wanted = match metadata.file_type() {
+            kind if kind.is_symlink() => continue,
+            kind if kind.is_dir() => 0o700,
+            _ => 0o600,
+        };
+        if metadata.mode() & 0o7777 != wanted {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(wanted))
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        if wanted == 0o700 {
+            make_private(&path)?;
+        }
+    }
+    Ok(())
 }
 
 fn is_empty_dir(path: &Path) -> bool {
@@ -819,4 +938,50 @@ fn cache_bytes(default_mb: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse::<u64>().ok());
     megabytes.unwrap_or(default_mb).clamp(1, 64 * 1024) * 1024 * 1024
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::init(&dir.path().join("store"), "Vendor", 1_795_000_000).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_rotation_that_fails_midway_adds_no_key() {
+        let (_dir, store) = temp_store();
+        // A record the rotation cannot read stops it after the new key was generated: it
+        // must not have been stored (as it would if it were inserted before the status flip).
+        store
+            .keys
+            .insert("damaged", b"not json".as_slice())
+            .unwrap();
+        let err = store.rotate(None, 1_795_000_100).unwrap_err();
+        assert!(err.to_string().contains("a record is damaged"), "{err}");
+        assert_eq!(store.keys.len(), 2);
+        store.keys.remove("damaged").unwrap();
+        let keys = store.keys().unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].status, KeyStatus::Active);
+    }
+
+    #[test]
+    fn a_rotation_adds_the_active_key_and_demotes_the_old_one_together() {
+        let (_dir, store) = temp_store();
+        let old = store.keys().unwrap()[0].kid.clone();
+        let new = store.rotate(None, 1_795_000_100).unwrap();
+        let statuses: Vec<_> = store
+            .keys()
+            .unwrap()
+            .into_iter()
+            .map(|k| (k.kid, k.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [(old, KeyStatus::Trusted), (new.kid, KeyStatus::Active)]
+        );
+    }
 }

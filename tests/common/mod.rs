@@ -94,7 +94,12 @@ impl Sandbox {
     /// The `keyctl` binary with `KEYCTL_STORE` set to the sandbox store, every other
     /// `KEYCTL_*` variable removed and `HOME` in the sandbox.
     pub fn command(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keyctl"));
+        self.command_of(env!("CARGO_BIN_EXE_keyctl"))
+    }
+
+    /// `program` in keyctl's sandboxed environment (see [`Sandbox::command`]).
+    fn command_of(&self, program: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("KEYCTL_") {
                 cmd.env_remove(key);
@@ -129,6 +134,16 @@ impl Sandbox {
         S: AsRef<OsStr>,
     {
         Run::of(self.keyctl().args(args).write_stdin(stdin))
+    }
+
+    /// Runs `keyctl ARGS` under the file-creation mask `umask` (octal, as `sh` takes it).
+    pub fn run_with_umask(&self, umask: &str, args: &[&str]) -> Run {
+        let mut cmd = self.command_of("sh");
+        cmd.arg("-c")
+            .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_keyctl"))
+            .args(args);
+        Run::of(&mut assert_cmd::Command::from_std(cmd))
     }
 
     /// `keyctl init --issuer ISSUER`; returns the active key id.
