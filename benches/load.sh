@@ -10,7 +10,7 @@
 # threads and CONNECTIONS connections for DURATION per endpoint:
 #   (a) GET /api/check for an activated machine of one license;
 #   (b) POST /v1/validate with unique KEYCTL1-signed requests (pre-signed by a small
-#       Python implementation of ../shared/spec/signer-protocol.md, since the server
+#       Python implementation of docs/spec/signer-protocol.md, since the server
 #       answers a replayed request 409); only 200s are counted. A warm-up pass first
 #       presents every license once, so the measured pass sees the server's steady state;
 #   (c) durable POST /api/activate of fresh machines (a unique hwid per request);
@@ -131,7 +131,7 @@ memory "after /api/check"
 # ---- (b) POST /v1/validate ------------------------------------------------------------
 echo "== signing $((LICENSES * (VALIDATE_ROUNDS + 1))) unique KEYCTL1 requests" >&2
 python3 - "$WORK/issued.jsonl" "$WORK/validate" "$VALIDATE_ROUNDS" "$THREADS" <<'EOF'
-# KEYCTL1-HMAC-SHA256 from ../shared/spec/signer-protocol.md, independent of keyctl's code.
+# KEYCTL1-HMAC-SHA256 from docs/spec/signer-protocol.md, independent of keyctl's code.
 import hashlib, hmac, json, sys, time
 issued, prefix, rounds, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 licenses = [json.loads(line) for line in open(issued)]

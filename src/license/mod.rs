@@ -1,5 +1,5 @@
 //! Licenses: the JWT claims, issuance, offline verification and short keys
-//! (`../shared/spec/license-format.md`).
+//! (`docs/spec/license-format.md`).
 
 mod ids;
 mod issue;

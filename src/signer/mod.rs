@@ -1,5 +1,5 @@
 //! Request signing: `KEYCTL1-HMAC-SHA256` and the Media-IO compatible `MIO4-HMAC-SHA256`
-//! (`../shared/spec/signer-protocol.md`).
+//! (`docs/spec/signer-protocol.md`).
 //!
 //! This module is pure: no I/O, and the clock is always passed in. [`secrets`] parses
 //! secret files' contents; [`service`] is the HTTP signer (`keyctl signer`).

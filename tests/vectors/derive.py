@@ -1,6 +1,6 @@
 """Known-answer test vectors for keyctl request signing.
 
-Derived from the specification text alone (the shared specification (shared/spec/signer-protocol.md)), independently
+Derived from the specification text alone (docs/spec/signer-protocol.md), independently
 of the Rust code: KEYCTL1-HMAC-SHA256 (SigV4-like, date/license-scoped derived key)
 and the Media-IO compatibility scheme MIO4-HMAC-SHA256. Standard library only.
 
@@ -148,7 +148,7 @@ def main():
     dump("tests/vectors/mio4.json", m4)
     md = ["# Request-signing test vectors\n",
           "Known-answer vectors for `KEYCTL1-HMAC-SHA256` and `MIO4-HMAC-SHA256`, derived by "
-          "`tests/vectors/derive.py` from `the shared specification (shared/spec/signer-protocol.md)` alone, independently of the Rust "
+          "`tests/vectors/derive.py` from the specification ([spec/signer-protocol.md](spec/signer-protocol.md)) alone, independently of the Rust "
           "code. Machine-readable copies: `tests/vectors/keyctl1.json`, `tests/vectors/mio4.json`. "
           "Do not edit by hand; rerun `python3 tests/vectors/derive.py`.\n",
           "`input` is the license text as handed to the signer; `license` is it trimmed of surrounding "
