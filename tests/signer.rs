@@ -260,11 +260,55 @@ fn signer_service_signs_over_http_and_answers_media_io_clients() {
     );
     assert_eq!(
         preflight.header("access-control-allow-methods"),
-        Some("POST, OPTIONS")
+        Some("GET, POST, OPTIONS")
     );
     assert_eq!(
         preflight.header("access-control-allow-headers"),
-        Some("content-type")
+        Some("content-type,x-datetime,x-token")
+    );
+
+    // GET /v1/sign: the client chooses the datetime (within the skew) and sends the
+    // Media-IO headers; the answer is KEYCTL1, as from POST.
+    let t = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let by_headers = request(
+        &signer.addr,
+        "GET",
+        "/v1/sign",
+        &[
+            ("Origin", origin),
+            ("x-datetime", &t),
+            ("x-token", &issued.jwt),
+        ],
+        b"",
+    );
+    assert_eq!(by_headers.status, 200, "{}", by_headers.body);
+    let value = by_headers.json();
+    assert_eq!(value["datetime"], t.as_str());
+    let check_get = [
+        "verify-request",
+        issued.jwt.as_str(),
+        "--datetime",
+        &t,
+        "--signature",
+        value["signature"].as_str().unwrap(),
+        "--product",
+        "app",
+    ];
+    assert_eq!(sandbox.run(check_get).code, 0);
+    let old = request(
+        &signer.addr,
+        "GET",
+        "/v1/sign",
+        &[
+            ("Origin", origin),
+            ("x-datetime", "20200101T000000Z"),
+            ("x-token", &issued.jwt),
+        ],
+        b"",
+    );
+    old.expect(
+        400,
+        json!({"code": "malformed", "error": "x-datetime is outside the signer's clock window"}),
     );
     let foreign = request(
         &signer.addr,

@@ -1,7 +1,8 @@
 //! `keyctl signer`: the signer as an HTTP service beside the product.
 //!
 //! - `POST /v1/sign` `{"license": J}` → `{"algorithm","license_id","datetime","signature"}`,
-//!   with CORS for the origins given by `--allow-origin`.
+//!   with CORS for the origins given by `--allow-origin`; `GET /v1/sign` with `x-datetime`
+//!   and `x-token` headers, for a client that chooses the datetime (within the skew).
 //! - `GET /api/sign` with `x-datetime` and `x-token` → the MIO4 signature as text, with the
 //!   Media-IO status codes, bodies and CORS headers.
 //! - `GET /healthz`.
@@ -53,7 +54,10 @@ type Shared = Arc<SignerConfig>;
 /// The signer's routes.
 pub fn router(config: SignerConfig, limits: http::Limits) -> Router {
     Router::new()
-        .route("/v1/sign", post(sign_v1).options(preflight_v1))
+        .route(
+            "/v1/sign",
+            post(sign_v1).get(sign_v1_headers).options(preflight_v1),
+        )
         .route("/api/sign", get(sign_mio).options(preflight_mio))
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .fallback(http::not_found)
@@ -267,7 +271,71 @@ fn sign_v1_body(
     let request = body
         .machine_request()
         .map_err(|reason| SignerError::Malformed(reason.into()))?;
-    let license = super::trim_license(&body.license);
+    let datetime = format_datetime((config.clock)());
+    sign_keyctl1(config, &body.license, request.as_ref(), &datetime)
+}
+
+/// `GET /v1/sign`: KEYCTL1 for the client's `x-datetime` (within the skew of this clock) and
+/// `x-token`, the headers of the Media-IO flow.
+async fn sign_v1_headers(State(config): State<Shared>, headers: HeaderMap) -> Response {
+    let mut response = match sign_v1_from_headers(&config, &headers) {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    };
+    if let Some(origin) = config.allowed_origin(&headers) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+fn sign_v1_from_headers(
+    config: &SignerConfig,
+    headers: &HeaderMap,
+) -> Result<Response, SignerError> {
+    config.check_caller(headers)?;
+    let (datetime, token) = datetime_and_token(config, headers, super::parse_datetime)?;
+    sign_keyctl1(config, token, None, datetime)
+}
+
+/// The `x-datetime` and `x-token` headers, each present once, with a datetime `parse` reads
+/// and that lies within the skew of this signer's clock: refusing others keeps the signer
+/// from minting signatures for later use.
+fn datetime_and_token<'h>(
+    config: &SignerConfig,
+    headers: &'h HeaderMap,
+    parse: fn(&str) -> Option<Timestamp>,
+) -> Result<(&'h str, &'h str), SignerError> {
+    let malformed = |text: &str| SignerError::Malformed(text.into());
+    let datetime = single_header(headers, "x-datetime")?;
+    let token = single_header(headers, "x-token")?;
+    let (datetime, token) = match (datetime, token) {
+        (None, None) => return Err(malformed("missing x-datetime and x-token header")),
+        (None, _) => return Err(malformed("missing x-datetime header")),
+        (_, None) => return Err(malformed("missing x-token header")),
+        (Some(d), Some(t)) => (d, t),
+    };
+    let (Ok(datetime), Ok(token)) = (datetime.to_str(), token.to_str()) else {
+        return Err(malformed("invalid x-datetime or x-token header"));
+    };
+    match parse(datetime) {
+        None => Err(malformed("invalid x-datetime header")),
+        Some(t) if (config.clock)().abs_diff(t) > config.max_skew.unsigned_abs() => {
+            Err(malformed("x-datetime is outside the signer's clock window"))
+        }
+        Some(_) => Ok((datetime, token)),
+    }
+}
+
+/// A KEYCTL1 signature of `license` (and `request`) at `datetime`, as `/v1/sign` answers it.
+fn sign_keyctl1(
+    config: &SignerConfig,
+    license: &str,
+    request: Option<&MachineRequest<'_>>,
+    datetime: &str,
+) -> Result<Response, SignerError> {
+    let license = super::trim_license(license);
     let id = license_id(license)
         .ok_or_else(|| SignerError::Malformed("the license is not a keyctl license JWT".into()))?;
     // The same answer for every license this signer does not serve, so ids cannot be probed.
@@ -275,10 +343,9 @@ fn sign_v1_body(
         .secrets
         .for_license(Some(&id))
         .ok_or(SignerError::UnknownLicense)?;
-    let datetime = format_datetime((config.clock)());
-    let sig = match &request {
-        Some(request) => sign_machine_request(secret.expose(), &datetime, license, request),
-        None => sign(Scheme::Keyctl1, secret.expose(), &datetime, license),
+    let sig = match request {
+        Some(request) => sign_machine_request(secret.expose(), datetime, license, request),
+        None => sign(Scheme::Keyctl1, secret.expose(), datetime, license),
     }
     .map_err(|err| SignerError::Malformed(err.to_string()))?;
     let mut response = Json(json!({
@@ -302,7 +369,7 @@ async fn preflight_v1(State(config): State<Shared>, headers: HeaderMap) -> Respo
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    allow(h, "POST, OPTIONS", "content-type");
+    allow(h, "GET, POST, OPTIONS", "content-type,x-datetime,x-token");
     h.insert(
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from_static("600"),
@@ -359,33 +426,14 @@ async fn sign_mio(State(config): State<Shared>, headers: HeaderMap) -> Response 
 
 fn mio_signature(config: &SignerConfig, headers: &HeaderMap) -> Result<Response, SignerError> {
     config.check_caller(headers)?;
-    let malformed = |text: &str| SignerError::Malformed(text.into());
-    let datetime = single_header(headers, "x-datetime")?;
-    let token = single_header(headers, "x-token")?;
-    let (datetime, token) = match (datetime, token) {
-        (None, None) => return Err(malformed("missing x-datetime and x-token header")),
-        (None, _) => return Err(malformed("missing x-datetime header")),
-        (_, None) => return Err(malformed("missing x-token header")),
-        (Some(d), Some(t)) => (d, t),
-    };
-    let (Ok(datetime), Ok(token)) = (datetime.to_str(), token.to_str()) else {
-        return Err(malformed("invalid x-datetime or x-token header"));
-    };
-    // Refusing datetimes far from now keeps the signer from minting signatures for later use.
-    match parse_mio_datetime(datetime) {
-        None => return Err(malformed("invalid x-datetime header")),
-        Some(t) if (config.clock)().abs_diff(t) > config.max_skew.unsigned_abs() => {
-            return Err(malformed("x-datetime is outside the signer's clock window"))
-        }
-        Some(_) => {}
-    }
+    let (datetime, token) = datetime_and_token(config, headers, parse_mio_datetime)?;
     let id = license_id(super::trim_license(token));
     let secret = config
         .secrets
         .for_license(id.as_deref())
         .ok_or(SignerError::UnknownLicense)?;
     let sig = sign(Scheme::Mio4, secret.expose(), datetime, token)
-        .map_err(|_| malformed("invalid x-token header"))?;
+        .map_err(|_| SignerError::Malformed("invalid x-token header".into()))?;
     let mut response = text(StatusCode::OK, sig.signature);
     if let Some(id) = id {
         response.extensions_mut().insert(LoggedLicense(id));
