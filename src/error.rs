@@ -104,6 +104,10 @@ pub enum Error {
     /// Group or others may write to the store directory, so they could swap its files.
     #[error("store {} is writable by group or others (mode {mode:04o})", path.display())]
     StoreWritable { path: PathBuf, mode: u32 },
+
+    /// The store path names a file, not a directory.
+    #[error("store {} is not a directory", path.display())]
+    StoreNotADirectory { path: PathBuf },
 }
 
 impl Error {
@@ -147,6 +151,9 @@ impl Error {
             Error::Remote { hint, .. } => hint.clone(),
             Error::StoreNotOwned { .. } => Some(
                 "use a store directory you own, or have its owner (or root) `chown -R` it to you".into(),
+            ),
+            Error::StoreNotADirectory { .. } => Some(
+                "point --store / KEYCTL_STORE at a store directory, or at a new path for `keyctl init` to create".into(),
             ),
             Error::StoreWritable { path, .. } => Some(format!(
                 "run `chmod 700 {}` if nobody else could have changed its contents",

@@ -164,6 +164,9 @@ fn skip_invalid_issues_exactly_the_good_rows_and_rejects_the_rest() {
 #[test]
 fn batch_verify_reports_each_line_and_exits_with_the_most_severe_failure() {
     let sandbox = Sandbox::with_products();
+    // The store signs with the vendor key, so a license already expired (which `license
+    // issue` refuses) can be made by hand.
+    sandbox.use_vendor_key();
     let good = sandbox.issue_app(&[]);
     let web = sandbox.issue(&[
         "--product",
@@ -173,16 +176,13 @@ fn batch_verify_reports_each_line_and_exits_with_the_most_severe_failure() {
         "--domain",
         "*.example.com",
     ]);
-    let expired = sandbox.issue_app(&[
-        "--expires",
-        "2020-01-01T00:00:00Z",
-        "--not-before",
-        "2019-01-01",
-    ]);
+    let expired = vendor().sign(&crate::common::claims(
+        json!({"products": ["app"], "exp": 1_577_836_800, "nbf": 1_546_300_800}),
+    ));
     let forged = crate::common::other().sign(&crate::common::claims(json!({"products": ["app"]})));
     let input = format!(
         "{}\n\n{}\n{{\"license\":\"{}\",\"product\":\"web\",\"domain\":\"a.example.com\"}}\n{{\"license\":\"{}\",\"product\":\"web\"}}\ngarbage\n{}\n",
-        good.jwt, expired.jwt, web.jwt, web.jwt, forged
+        good.jwt, expired, web.jwt, web.jwt, forged
     );
     let run = sandbox.run_stdin(
         ["verify", "--batch", "-", "--product", "app"],

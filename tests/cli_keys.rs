@@ -412,15 +412,7 @@ fn import_refuses_what_is_not_a_private_key() {
         1,
         &format!("{missing}: No such file or directory (os error 2)"),
     );
-    assert_eq!(
-        sandbox
-            .run(["key", "list", "--json"])
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(sandbox.key_count(), 1);
 }
 
 #[test]

@@ -244,6 +244,31 @@ fn bad_issue_requests_are_refused() {
             "domain: `bad host` is not a host name or *.host pattern".into(),
         ),
         (
+            vec!["--expires", "2020-01-01"],
+            2,
+            "expires: 2020-01-01T23:59:59Z is not in the future; the license would be expired when issued".into(),
+        ),
+        (
+            vec!["--expires", "2031-01-01", "--not-before", "2031-01-01T23:59:59Z"],
+            2,
+            "expires: the license would expire before it becomes valid".into(),
+        ),
+        (
+            vec!["--domain", "app.example.com", "--domain", "*.co.uk"],
+            2,
+            "domain: `*.co.uk` would match every domain under the public suffix `co.uk`; name your own domain, as in `*.example.co.uk`".into(),
+        ),
+        (
+            vec!["--domain", "*.COM"],
+            2,
+            "domain: `*.COM` would match every domain under the public suffix `com`; name your own domain, as in `*.example.com`".into(),
+        ),
+        (
+            vec!["--domain", "github.io"],
+            2,
+            "domain: `github.io` is a public suffix, not a host; name your own domain, as in `example.github.io`".into(),
+        ),
+        (
             vec!["--licensee", " "],
             2,
             "licensee: must not be empty".into(),
@@ -486,6 +511,26 @@ fn suspend_reinstate_and_revoke() {
         .error(1, "license lic_nope not found");
 }
 
+/// `license issue --batch - --skip-invalid --rejects REJECTS EXTRA` with `input` on stdin.
+fn issue_batch_skipping_invalid(
+    sandbox: &Sandbox,
+    input: &str,
+    rejects: &str,
+    extra: &[&str],
+) -> Run {
+    let mut args = vec![
+        "license",
+        "issue",
+        "--batch",
+        "-",
+        "--skip-invalid",
+        "--rejects",
+        rejects,
+    ];
+    args.extend_from_slice(extra);
+    sandbox.run_stdin(args, input)
+}
+
 #[test]
 fn batch_rejects_with_force_never_write_through_a_symlink() {
     let sandbox = Sandbox::with_products();
@@ -493,19 +538,13 @@ fn batch_rejects_with_force_never_write_through_a_symlink() {
     let rejects = sandbox.path("rejects.jsonl");
     std::os::unix::fs::symlink(&victim, &rejects).unwrap();
     let batch = |force: bool| {
-        let mut args = vec![
-            "license",
-            "issue",
-            "--batch",
-            "-",
-            "--skip-invalid",
-            "--rejects",
+        let extra: &[&str] = if force { &["--force"] } else { &[] };
+        issue_batch_skipping_invalid(
+            &sandbox,
+            "{\"licensee\":\"b\",\"products\":[\"ghost\"]}\n",
             &rejects,
-        ];
-        if force {
-            args.push("--force");
-        }
-        sandbox.run_stdin(args, "{\"licensee\":\"b\",\"products\":[\"ghost\"]}\n")
+            extra,
+        )
     };
     batch(false).error(
         1,
@@ -519,4 +558,37 @@ fn batch_rejects_with_force_never_write_through_a_symlink() {
         .is_file());
     assert!(std::fs::read_to_string(&rejects).unwrap().contains("ghost"));
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+}
+
+#[test]
+fn batch_rows_are_held_to_the_same_issuance_rules() {
+    let sandbox = Sandbox::with_products();
+    let input = "{\"licensee\":\"a\",\"products\":[\"app\"],\"expires\":\"2020-06-01T00:00:00Z\"}\n\
+                 {\"licensee\":\"b\",\"products\":[\"app\"],\"domains\":[\"*.co.uk\"]}\n\
+                 {\"licensee\":\"c\",\"products\":[\"app\"],\"expires\":\"30d\",\"domains\":[\"*.example.co.uk\"]}\n";
+    let rejects = sandbox.path("rejects.jsonl");
+    let run = issue_batch_skipping_invalid(&sandbox, input, &rejects, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.lines().count(),
+        1,
+        "only the third row is issued"
+    );
+    let errors: Vec<String> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["error"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "expires: 2020-06-01T00:00:00Z is not in the future; the license would be expired when issued",
+            "domain: `*.co.uk` would match every domain under the public suffix `co.uk`; name your own domain, as in `*.example.co.uk`",
+        ]
+    );
 }

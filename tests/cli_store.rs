@@ -387,3 +387,61 @@ fn a_store_owned_by_another_user_is_refused() {
     store.run(ISSUE_APP).fails(1, &refused(&store));
     store.run(["init"]).fails(1, &refused(&store));
 }
+
+#[test]
+fn a_store_path_that_is_a_file_is_refused_with_a_hint_that_helps() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write("store", "not a directory");
+    let refused = format!(
+        "keyctl: error: store {file} is not a directory\n\
+         hint: point --store / KEYCTL_STORE at a store directory, or at a new path for `keyctl init` to create\n"
+    );
+    for args in [&["key", "list"][..], &["init"], &ISSUE_APP] {
+        sandbox.run(args).fails(1, &refused);
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a directory");
+}
+
+#[test]
+fn a_removed_lock_file_still_says_who_holds_the_store() {
+    let sandbox = Sandbox::with_products();
+    let in_use = format!(
+        "keyctl: error: store {} is in use by another keyctl process\n\
+         hint: stop the other keyctl process (a running `keyctl serve`?), or wait for it to finish\n",
+        sandbox.store_str()
+    );
+    // A command holding the store (see a_store_in_use_is_a_one_line_error), its lock file
+    // then removed: the next command makes a new lock file, and sled's own lock stops it.
+    let mut holder = sandbox
+        .command()
+        .args(["verify", "--product", "app"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn keyctl verify");
+    wait_for_lock(holder.id());
+    std::fs::remove_file(sandbox.store().join("keyctl.lock")).unwrap();
+    sandbox.run(["key", "list"]).fails(1, &in_use);
+    sandbox.run(["init"]).fails(1, &in_use);
+    drop(holder.stdin.take());
+    holder.wait().unwrap();
+
+    // Under a running server, commands that it carries out still go through its socket.
+    let server = crate::net::Server::serve(&sandbox, &[]);
+    // An answer over HTTP means the control socket is bound: it starts first.
+    server.get("/healthz");
+    std::fs::remove_file(sandbox.store().join("keyctl.lock")).unwrap();
+    assert_eq!(sandbox.key_count(), 1);
+    sandbox.run(["key", "generate"]).fails(
+        1,
+        &format!(
+            "keyctl: error: store {} is held by a running keyctl serve, which does not carry out this command\n\
+             hint: stop that keyctl serve to run this command\n",
+            sandbox.store_str()
+        ),
+    );
+    server.stop("-TERM");
+    sandbox.run(["key", "generate"]).success();
+    assert!(sandbox.store().join("keyctl.lock").is_file());
+}

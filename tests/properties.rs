@@ -277,9 +277,13 @@ fn issue_request() -> impl Strategy<Value = IssueRequest> {
         )
 }
 
-/// A license of `request` issued at 2030-01-01 by the vendor key.
+/// When the licenses of these properties are issued: before any window (issuance refuses
+/// an expiry that is not in the future).
+const ISSUED_AT: Timestamp = Y2000 - 1;
+
+/// A license of `request` issued at [`ISSUED_AT`] by the vendor key.
 fn issue(request: &IssueRequest) -> license::IssuedLicense {
-    license::issue(ISSUER, &VENDOR, request, T0).expect("a valid request is issued")
+    license::issue(ISSUER, &VENDOR, request, ISSUED_AT).expect("a valid request is issued")
 }
 
 /// Where a license is used: a product, and the host a web product runs on.
@@ -374,7 +378,7 @@ proptest! {
             iss: ISSUER.to_owned(),
             sub: request.licensee.clone(),
             jti: claims.jti.clone(),
-            iat: T0,
+            iat: ISSUED_AT,
             nbf: request.not_before,
             exp: request.expires,
             products: request.products.clone(),

@@ -339,7 +339,7 @@ fn build_request(
         features: list("features")?,
         meta,
     };
-    crate::license::validate(&request).map_err(|e| e.to_string())?;
+    crate::license::validate(&request, rules.now).map_err(|e| e.to_string())?;
     if let Some(products) = &rules.products {
         if let Some(missing) = request.products.iter().find(|p| !products.contains(*p)) {
             return Err(format!("products: product `{missing}` not found"));

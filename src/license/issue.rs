@@ -104,7 +104,7 @@ impl Issuer {
         now: Timestamp,
         now_millis: u64,
     ) -> Result<IssuedLicense> {
-        validate(request)?;
+        validate(request, now)?;
         let claims = Claims {
             iss: self.iss.clone(),
             sub: request.licensee.clone(),
@@ -152,8 +152,10 @@ pub fn issue(
     Issuer::new(iss, key).issue(request, now, millis)
 }
 
-/// Checks every field of a request against the license format and keyctl's bounds.
-pub fn validate(request: &IssueRequest) -> Result<()> {
+/// Checks every field of a request, to be issued at `now`, against the license format and
+/// keyctl's bounds, and refuses what no one could mean: a license expired when issued, one
+/// that expires before it starts, a domain pattern covering a whole public suffix.
+pub fn validate(request: &IssueRequest, now: Timestamp) -> Result<()> {
     check_text("licensee", &request.licensee)?;
     if request.products.is_empty() {
         return Err(Error::invalid(
@@ -181,6 +183,15 @@ pub fn validate(request: &IssueRequest) -> Result<()> {
             ))
         }
         _ => {}
+    }
+    if let Some(exp) = request.expires.filter(|exp| *exp <= now) {
+        return Err(Error::invalid(
+            "expires",
+            format!(
+                "{} is not in the future; the license would be expired when issued",
+                crate::time::rfc3339(exp)
+            ),
+        ));
     }
     if let (Some(nbf), Some(exp)) = (request.not_before, request.expires) {
         if exp <= nbf {
@@ -248,14 +259,26 @@ fn check_domain_pattern(pattern: &str) -> Result<()> {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
+    if !ok {
+        return Err(Error::invalid(
             "domain",
             format!("`{pattern}` is not a host name or *.host pattern"),
-        ))
+        ));
     }
+    // A public suffix (`com`, `co.uk`, `github.io`) is where other people register their
+    // domains: `*.co.uk` would match every British company, and `co.uk` is no one's host.
+    let host = host.to_ascii_lowercase();
+    if psl::suffix(host.as_bytes())
+        .is_some_and(|s| s.is_known() && s.as_bytes().len() == host.len())
+    {
+        let reason = if pattern.starts_with("*.") {
+            format!("`{pattern}` would match every domain under the public suffix `{host}`; name your own domain, as in `*.example.{host}`")
+        } else {
+            format!("`{pattern}` is a public suffix, not a host; name your own domain, as in `example.{host}`")
+        };
+        return Err(Error::invalid("domain", reason));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -325,13 +348,63 @@ mod tests {
             ),
         ];
         for (req, message) in cases {
-            assert_eq!(validate(&req).unwrap_err().to_string(), message);
+            assert_eq!(validate(&req, 0).unwrap_err().to_string(), message);
         }
-        assert!(validate(&IssueRequest {
-            domains: vec!["*.Example.com".into()],
-            ..request()
-        })
+        assert!(validate(
+            &IssueRequest {
+                domains: vec!["*.Example.com".into()],
+                ..request()
+            },
+            0
+        )
         .is_ok());
+    }
+
+    #[test]
+    fn an_expiry_not_after_now_is_refused() {
+        let now = 1_795_000_000;
+        let expiring = |exp| IssueRequest {
+            expires: Some(exp),
+            ..request()
+        };
+        for exp in [now - 1, now] {
+            assert_eq!(
+                validate(&expiring(exp), now).unwrap_err().to_string(),
+                format!(
+                    "expires: {} is not in the future; the license would be expired when issued",
+                    crate::time::rfc3339(exp)
+                )
+            );
+        }
+        assert!(validate(&expiring(now + 1), now).is_ok());
+    }
+
+    #[test]
+    fn public_suffixes_are_not_domains() {
+        let with_domain = |domain: &str| IssueRequest {
+            domains: vec![domain.into()],
+            ..request()
+        };
+        for suffix in ["com", "co.uk", "github.io", "CO.UK"] {
+            let host = suffix.to_ascii_lowercase();
+            assert_eq!(
+                validate(&with_domain(&format!("*.{suffix}")), 0).unwrap_err().to_string(),
+                format!("domain: `*.{suffix}` would match every domain under the public suffix `{host}`; name your own domain, as in `*.example.{host}`")
+            );
+            assert_eq!(
+                validate(&with_domain(suffix), 0).unwrap_err().to_string(),
+                format!("domain: `{suffix}` is a public suffix, not a host; name your own domain, as in `example.{host}`")
+            );
+        }
+        for fine in [
+            "*.example.co.uk",
+            "example.com",
+            "*.app.github.io",
+            "*.internal",
+            "localhost",
+        ] {
+            assert!(validate(&with_domain(fine), 0).is_ok(), "{fine}");
+        }
     }
 
     #[test]

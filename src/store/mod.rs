@@ -249,9 +249,10 @@ impl Store {
     /// Creates a store at `path` (mode 0700) with `issuer` and a first active key.
     /// Returns `false` with the existing store when one is already there.
     pub fn init(path: &Path, issuer: &str, now: Timestamp) -> Result<(Store, bool)> {
-        if path.join(LOCK_FILE).exists() {
+        if looks_like_a_store(path) {
             return Store::open(path).map(|store| (store, false));
         }
+        check_is_dir(path)?;
         if path.exists()
             && std::fs::read_dir(path)
                 .map_err(|e| Error::io(path, e))?
@@ -285,7 +286,8 @@ impl Store {
     /// Opens the existing store at `path` with a page cache of `cache_mb` MiB (unless
     /// `KEYCTL_CACHE_MB` says otherwise).
     pub fn open_with_cache(path: &Path, cache_mb: u64) -> Result<Store> {
-        if !path.join(LOCK_FILE).exists() {
+        if !looks_like_a_store(path) {
+            check_is_dir(path)?;
             return Err(if path.is_dir() && !is_empty_dir(path) {
                 Error::NotAStore { path: path.into() }
             } else {
@@ -329,7 +331,16 @@ impl Store {
         let db = sled::Config::new()
             .path(path.join("db"))
             .cache_capacity(cache_bytes(cache_mb))
-            .open()?;
+            .open()
+            .map_err(|err| match err {
+                // We hold keyctl.lock, yet sled's own lock on db/db is taken: someone
+                // removed or replaced keyctl.lock under a running keyctl (a `serve`, most
+                // likely), and we locked a new file. sled 0.34 reports this only as text.
+                sled::Error::Io(e) if e.to_string().starts_with("could not acquire lock") => {
+                    Error::StoreInUse { path: path.into() }
+                }
+                err => err.into(),
+            })?;
         make_private(path)?;
         let data_path = path.join("db").join("db");
         let data_file = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
@@ -826,6 +837,20 @@ pub(crate) fn activation_key(license_id: &str, hwid: &str) -> Vec<u8> {
     key.push(0);
     key.extend_from_slice(hwid.as_bytes());
     key
+}
+
+/// Whether `path` holds a store: its lock file, or (should the lock file have been removed)
+/// its sled database, whose lock file is then made again.
+fn looks_like_a_store(path: &Path) -> bool {
+    path.join(LOCK_FILE).exists() || path.join("db").join("db").is_file()
+}
+
+/// Refuses a store path that exists and is not a directory.
+fn check_is_dir(path: &Path) -> Result<()> {
+    if path.exists() && !path.is_dir() {
+        return Err(Error::StoreNotADirectory { path: path.into() });
+    }
+    Ok(())
 }
 
 /// Refuses a store directory another OS user could read or change: it must belong to the

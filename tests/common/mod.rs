@@ -155,6 +155,12 @@ impl Sandbox {
             .to_owned()
     }
 
+    /// How many keys `key list --json` shows.
+    pub fn key_count(&self) -> usize {
+        let keys = self.run(["key", "list", "--json"]).json();
+        keys.as_array().expect("key list --json is an array").len()
+    }
+
     pub fn add_product(&self, id: &str) {
         self.run(["product", "add", id, "--name", &id.to_uppercase()])
             .success();
