@@ -164,6 +164,17 @@ impl Error {
     }
 }
 
+impl From<keyctl_core::Error> for Error {
+    fn from(err: keyctl_core::Error) -> Self {
+        match err {
+            keyctl_core::Error::InvalidInput { what, reason } => {
+                Error::InvalidInput { what, reason }
+            }
+            keyctl_core::Error::BadKey { what, reason } => Error::BadKey { what, reason },
+        }
+    }
+}
+
 impl From<sled::Error> for Error {
     fn from(err: sled::Error) -> Self {
         Error::Store(err.to_string())

@@ -1,11 +1,19 @@
-//! keyctl: an offline-first licensing toolkit.
+//! keyctl: the vendor's side of an offline-first licensing toolkit, over [`keyctl_core`].
 //!
-//! - [`keys`]: Ed25519 signing keys, PEM/JWK/JWKS, RFC 7638 key ids.
-//! - [`license`]: license JWTs (`EdDSA`), issuance, offline verification, short keys.
-//! - [`store`]: the embedded sled store of keys, products, licenses and activations.
-//! - [`cli`]: the `keyctl` command line, a thin layer over the above.
+//! The workspace:
+//! - `crates/keyctl-core` ([`keyctl_core`]): what a licensed product needs, pure (no I/O, no
+//!   clock) and built for wasm32 too: license claims, issuing and verification, short keys,
+//!   Ed25519 keys, request signing. Re-exported here as [`keys`], [`license`] and, with the
+//!   HTTP signer added, [`signer`].
+//! - `crates/keyctl-wasm`: the WebAssembly bindings and the JavaScript package.
+//! - this crate: the store, the server, batches and the command line:
+//!   - [`store`]: the embedded sled store of keys, products, licenses and activations;
+//!   - [`serve`]: `keyctl serve`, validation and activation over HTTP; [`http`] its plumbing;
+//!   - [`control`]: store commands as data, run here or inside a running server;
+//!   - [`batch`]: bulk issuance and verification;
+//!   - [`cli`]: the `keyctl` command line, a thin layer over the above; [`output`] renders.
 //!
-//! A product that only verifies licenses needs [`keys::TrustedKeys`] and [`license::verify`].
+//! A product that only verifies licenses needs [`keyctl_core`] alone.
 
 #![forbid(unsafe_code)]
 
@@ -15,8 +23,6 @@ pub mod control;
 pub mod error;
 pub mod files;
 pub mod http;
-pub mod keys;
-pub mod license;
 pub mod output;
 pub mod secret;
 pub mod serve;
@@ -25,3 +31,4 @@ pub mod store;
 pub mod time;
 
 pub use error::{Error, Result};
+pub use keyctl_core::{keys, license};

@@ -201,7 +201,11 @@ fn sign_chunks(
                 .map(|license| (*line, LicenseRecord::from_issued(&license)))
         });
         if writer
-            .send(signed.into_iter().collect::<Result<Vec<_>>>()?)
+            .send(
+                signed
+                    .into_iter()
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+            )
             .is_err()
         {
             break;

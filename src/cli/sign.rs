@@ -71,9 +71,29 @@ pub struct SignArgs {
     datetime: Option<String>,
     /// Signature scheme
     #[arg(long, value_enum, default_value = "keyctl1")]
-    scheme: Scheme,
+    scheme: SchemeArg,
     #[command(flatten)]
     machine: MachineRequestArgs,
+}
+
+/// `--scheme`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SchemeArg {
+    /// `KEYCTL1-HMAC-SHA256`: date-scoped derived keys over the license's hash
+    #[value(name = "keyctl1")]
+    Keyctl1,
+    /// `MIO4-HMAC-SHA256`: one HMAC over the datetime and the license (Media-IO products)
+    #[value(name = "mio")]
+    Mio4,
+}
+
+impl From<SchemeArg> for Scheme {
+    fn from(arg: SchemeArg) -> Self {
+        match arg {
+            SchemeArg::Keyctl1 => Scheme::Keyctl1,
+            SchemeArg::Mio4 => Scheme::Mio4,
+        }
+    }
 }
 
 /// A machine request the signature also covers (`POST /v1/activate`, `/v1/deactivate`).
@@ -147,7 +167,7 @@ pub fn sign(env: &Env, args: SignArgs) -> Result<i32> {
         )
     })?;
     let sig = match args.machine.request() {
-        Some(_) if args.scheme != Scheme::Keyctl1 => {
+        Some(_) if Scheme::from(args.scheme) != Scheme::Keyctl1 => {
             return Err(Error::invalid(
                 "--for",
                 "machine requests are signed with KEYCTL1 only; drop --scheme mio",
@@ -156,7 +176,7 @@ pub fn sign(env: &Env, args: SignArgs) -> Result<i32> {
         Some(request) => {
             signer::sign_machine_request(secret.expose(), &datetime, &license, &request)
         }
-        None => signer::sign(args.scheme, secret.expose(), &datetime, &license),
+        None => signer::sign(args.scheme.into(), secret.expose(), &datetime, &license),
     }
     .map_err(|err| Error::invalid("sign", err.to_string()))?;
     if env.json {
@@ -251,7 +271,7 @@ pub struct VerifyRequestArgs {
     signature: String,
     /// Signature scheme
     #[arg(long, value_enum, default_value = "keyctl1")]
-    scheme: Scheme,
+    scheme: SchemeArg,
     #[command(flatten)]
     secret: SecretArgs,
     /// Allowed difference between the request datetime and now
@@ -306,7 +326,7 @@ pub fn verify_request(env: &Env, args: VerifyRequestArgs) -> Result<i32> {
         Err(verdict) => return finish(env, verdict, store.is_some()),
     };
     let request = SignedRequest {
-        scheme: args.scheme,
+        scheme: args.scheme.into(),
         license: &license,
         datetime: &args.datetime,
         signature: &args.signature,

@@ -31,7 +31,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use crate::error::{Error, Result};
 use crate::keys::{KeyPair, PublicKey, TrustedKeys, KEY_LEN};
-use crate::license::{self, IssuedLicense, LicenseState, ShortKey};
+use crate::license::{self, IssuedLicense, LicenseState, ShortKey, StateError};
 use crate::secret::SecretString;
 use crate::time::Timestamp;
 
@@ -792,17 +792,17 @@ fn revocation_text(record: &LicenseRecord) -> Option<String> {
 impl LicenseState for Store {
     /// One read of the small `revocations` index, not of the whole license record: this runs
     /// on every check.
-    fn revocation(&self, license_id: &str) -> Result<Option<String>> {
-        Ok(self
-            .revocations
-            .get(license_id)?
-            .map(|text| String::from_utf8_lossy(&text).into_owned()))
+    fn revocation(&self, license_id: &str) -> std::result::Result<Option<String>, StateError> {
+        self.revocations
+            .get(license_id)
+            .map(|text| text.map(|text| String::from_utf8_lossy(&text).into_owned()))
+            .map_err(|err| StateError(Error::from(err).to_string()))
     }
 
-    fn is_activated(&self, license_id: &str, hwid: &str) -> Result<bool> {
-        Ok(self
-            .activations
-            .contains_key(activation_key(license_id, hwid))?)
+    fn is_activated(&self, license_id: &str, hwid: &str) -> std::result::Result<bool, StateError> {
+        self.activations
+            .contains_key(activation_key(license_id, hwid))
+            .map_err(|err| StateError(Error::from(err).to_string()))
     }
 }
 

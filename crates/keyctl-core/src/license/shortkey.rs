@@ -1,6 +1,6 @@
 //! Short license keys: 125 random bits as 25 Crockford base32 characters in five dashed groups.
 
-use rand_core::{OsRng, RngCore};
+use rand_core::CryptoRngCore;
 
 /// Crockford's base32 alphabet: digits and letters without I, L, O and U.
 pub(crate) const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -12,10 +12,16 @@ const LEN: usize = 25;
 pub struct ShortKey(String);
 
 impl ShortKey {
-    /// A fresh random key.
+    /// A fresh random key from the operating system's generator.
+    #[cfg(feature = "getrandom")]
     pub fn generate() -> Self {
+        Self::random(&mut rand_core::OsRng)
+    }
+
+    /// A fresh random key from `rng`.
+    pub fn random(rng: &mut impl CryptoRngCore) -> Self {
         let mut bytes = [0u8; 16];
-        OsRng.fill_bytes(&mut bytes);
+        rng.fill_bytes(&mut bytes);
         let bits = u128::from_be_bytes(bytes) >> 3; // keep 125 bits
         let key = (0..LEN)
             .rev()

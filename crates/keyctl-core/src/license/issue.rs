@@ -6,7 +6,7 @@ use base64::Engine as _;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use ed25519_dalek::{Signer, SigningKey};
-use rand_core::RngCore;
+use rand_core::CryptoRngCore;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
@@ -71,8 +71,16 @@ pub struct Issuer {
 }
 
 impl Issuer {
-    /// An issuer named `iss` signing with `key`.
+    /// An issuer named `iss` signing with `key`, its ids starting at a random sequence
+    /// number from the operating system's generator.
+    #[cfg(feature = "getrandom")]
     pub fn new(iss: &str, key: &KeyPair) -> Self {
+        Self::with_rng(iss, key, &mut rand_core::OsRng)
+    }
+
+    /// An issuer named `iss` signing with `key`, its ids starting at a sequence number drawn
+    /// from `rng`.
+    pub fn with_rng(iss: &str, key: &KeyPair, rng: &mut impl CryptoRngCore) -> Self {
         // A kid is base64url, which needs no JSON escaping.
         let header_json = format!(r#"{{"typ":"JWT","alg":"EdDSA","kid":"{}"}}"#, key.kid());
         Issuer {
@@ -81,7 +89,7 @@ impl Issuer {
             key: key.signing_key().clone(),
             // A random start keeps single ids random-looking; a batch counts up from it,
             // with room for billions of licenses before it could wrap.
-            sequence: AtomicU32::new(rand_core::OsRng.next_u32() >> 8),
+            sequence: AtomicU32::new(rng.next_u32() >> 8),
         }
     }
 
@@ -97,9 +105,23 @@ impl Issuer {
         jwt
     }
 
-    /// Validates `request`, then signs a license with a new id issued at `now`.
+    /// Validates `request`, then signs a license with a new id issued at `now`, its random
+    /// parts (id, short key, signer secret) from the operating system's generator.
+    #[cfg(feature = "getrandom")]
     pub fn issue(
         &self,
+        request: &IssueRequest,
+        now: Timestamp,
+        now_millis: u64,
+    ) -> Result<IssuedLicense> {
+        self.issue_with(&mut rand_core::OsRng, request, now, now_millis)
+    }
+
+    /// Validates `request`, then signs a license with a new id issued at `now` (`now_millis`
+    /// orders the ids), its random parts drawn from `rng`.
+    pub fn issue_with(
+        &self,
+        rng: &mut impl CryptoRngCore,
         request: &IssueRequest,
         now: Timestamp,
         now_millis: u64,
@@ -108,7 +130,11 @@ impl Issuer {
         let claims = Claims {
             iss: self.iss.clone(),
             sub: request.licensee.clone(),
-            jti: ids::new_license_id(now_millis, self.sequence.fetch_add(1, Ordering::Relaxed)),
+            jti: ids::new_license_id(
+                rng,
+                now_millis,
+                self.sequence.fetch_add(1, Ordering::Relaxed),
+            ),
             iat: now,
             nbf: request.not_before,
             exp: request.expires,
@@ -135,13 +161,14 @@ impl Issuer {
         Ok(IssuedLicense {
             claims,
             jwt,
-            short_key: ShortKey::generate(),
-            signer_secret: ids::new_signer_secret(),
+            short_key: ShortKey::random(rng),
+            signer_secret: ids::new_signer_secret(rng),
         })
     }
 }
 
 /// Signs one license; see [`Issuer`] for many.
+#[cfg(feature = "getrandom")]
 pub fn issue(
     iss: &str,
     key: &KeyPair,

@@ -7,7 +7,6 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::{is_valid_license_id, Claims, MAX_JWT_LEN};
-use crate::error::{exit, Result};
 use crate::keys::TrustedKeys;
 use crate::time::{rfc3339, Timestamp};
 
@@ -74,8 +73,8 @@ impl Outcome {
     /// The process exit code.
     pub fn exit_code(self) -> i32 {
         match self {
-            Outcome::Valid => exit::OK,
-            Outcome::Error => exit::ERROR,
+            Outcome::Valid => 0,
+            Outcome::Error => 1,
             Outcome::Malformed => 3,
             Outcome::BadSignature => 4,
             Outcome::Expired => 5,
@@ -131,12 +130,20 @@ pub struct Context<'a> {
 }
 
 /// Where verification learns what only the vendor's store knows.
+///
+/// Its failures are [`StateError`]s, which verification reports as the outcome `error`
+/// with their message.
 pub trait LicenseState {
     /// `Some(reason)` when the license is revoked or suspended.
-    fn revocation(&self, license_id: &str) -> Result<Option<String>>;
+    fn revocation(&self, license_id: &str) -> Result<Option<String>, StateError>;
     /// Whether `hwid` is an activated machine of the license.
-    fn is_activated(&self, license_id: &str, hwid: &str) -> Result<bool>;
+    fn is_activated(&self, license_id: &str, hwid: &str) -> Result<bool, StateError>;
 }
+
+/// Why a [`LicenseState`] could not answer (the store failed): verification's `error`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StateError(pub String);
 
 /// A JWT split and decoded, its signature not yet checked.
 #[derive(Clone, Debug)]

@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use ids::{new_license_id, new_signer_secret, SIGNER_SECRET_PREFIX};
-pub use issue::{check_product_id, issue, validate, IssueRequest, IssuedLicense, Issuer};
+#[cfg(feature = "getrandom")]
+pub use issue::issue;
+pub use issue::{check_product_id, validate, IssueRequest, IssuedLicense, Issuer};
 pub use shortkey::ShortKey;
 pub use verify::{
     check_claims, check_signature, decode, domain_matches, verify, Context, Decoded, LicenseState,
-    Outcome, Verdict,
+    Outcome, StateError, Verdict,
 };
 
 /// The largest license JWT keyctl issues or accepts, in bytes.

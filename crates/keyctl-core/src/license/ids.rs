@@ -2,7 +2,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
-use rand_core::{OsRng, RngCore};
+use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use super::shortkey::CROCKFORD;
@@ -14,9 +14,9 @@ pub const SIGNER_SECRET_PREFIX: &str = "ks1_";
 /// milliseconds, a 32-bit `sequence` and 48 random bits. Ids sort by creation time, and a
 /// batch (one millisecond, a rising sequence) appends to the store's license tree in order
 /// instead of scattering its inserts across it.
-pub fn new_license_id(now_millis: u64, sequence: u32) -> String {
+pub fn new_license_id(rng: &mut impl CryptoRngCore, now_millis: u64, sequence: u32) -> String {
     let mut random = [0u8; 6];
-    OsRng.fill_bytes(&mut random);
+    rng.fill_bytes(&mut random);
     let mut value: u128 = u128::from(now_millis & 0xFFFF_FFFF_FFFF) << 80;
     value |= u128::from(sequence) << 48;
     value |= random
@@ -32,9 +32,9 @@ pub fn new_license_id(now_millis: u64, sequence: u32) -> String {
 }
 
 /// A new signer secret: `ks1_` and base64url (no padding) of 32 random bytes.
-pub fn new_signer_secret() -> Zeroizing<String> {
+pub fn new_signer_secret(rng: &mut impl CryptoRngCore) -> Zeroizing<String> {
     let mut bytes = Zeroizing::new([0u8; 32]);
-    OsRng.fill_bytes(bytes.as_mut());
+    rng.fill_bytes(bytes.as_mut());
     let mut secret = Zeroizing::new(String::with_capacity(47));
     secret.push_str(SIGNER_SECRET_PREFIX);
     B64URL.encode_string(bytes.as_ref(), &mut secret);
@@ -45,20 +45,24 @@ pub fn new_signer_secret() -> Zeroizing<String> {
 mod tests {
     use super::*;
     use crate::license::is_valid_license_id;
+    use rand_core::OsRng;
 
     #[test]
     fn ids_are_valid_unique_and_time_ordered() {
-        let a = new_license_id(1_000, 7);
-        let b = new_license_id(2_000, 0);
-        let c = new_license_id(2_000, 1);
+        let a = new_license_id(&mut OsRng, 1_000, 7);
+        let b = new_license_id(&mut OsRng, 2_000, 0);
+        let c = new_license_id(&mut OsRng, 2_000, 1);
         assert!(is_valid_license_id(&a) && a.len() == 30, "{a}");
         assert!(a < b && b < c);
-        assert_ne!(new_license_id(1_000, 0), new_license_id(1_000, 0));
+        assert_ne!(
+            new_license_id(&mut OsRng, 1_000, 0),
+            new_license_id(&mut OsRng, 1_000, 0)
+        );
     }
 
     #[test]
     fn secrets_have_the_spec_shape() {
-        let secret = new_signer_secret();
+        let secret = new_signer_secret(&mut OsRng);
         assert!(secret.starts_with("ks1_"));
         assert_eq!(B64URL.decode(&secret[4..]).unwrap().len(), 32);
     }

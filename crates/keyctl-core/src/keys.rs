@@ -38,8 +38,14 @@ impl std::fmt::Debug for KeyPair {
 
 impl KeyPair {
     /// A fresh key from the operating system's random number generator.
+    #[cfg(feature = "getrandom")]
     pub fn generate() -> Self {
-        Self::from_signing_key(SigningKey::generate(&mut rand_core::OsRng))
+        Self::random(&mut rand_core::OsRng)
+    }
+
+    /// A fresh key from `rng`.
+    pub fn random(rng: &mut impl rand_core::CryptoRngCore) -> Self {
+        Self::from_signing_key(SigningKey::generate(rng))
     }
 
     /// The key whose 32-byte secret seed is `seed`.

@@ -1,0 +1,156 @@
+//! Parsing of the durations (`90d`) and instants (`365d` from now, `2027-12-31`, RFC 3339) users type,
+//! and RFC 3339 rendering. All functions take the current time as an argument: the core
+//! never reads the clock.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+use crate::error::{Error, Result};
+
+/// Seconds since the Unix epoch, as carried in JWT claims.
+pub type Timestamp = i64;
+
+/// Parses a duration such as `90d`, `12h`, `30m`, `45s` or `2w` into seconds.
+/// A bare number is seconds.
+pub fn parse_duration(text: &str, what: &str) -> Result<i64> {
+    let bad = || {
+        Error::invalid(
+            what,
+            format!("`{text}` is not a duration (use a number with s, m, h, d or w, e.g. 90d)"),
+        )
+    };
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    if digits.is_empty() {
+        return Err(bad());
+    }
+    // All digits, so a parse failure can only be an overflow.
+    let count: i64 = digits.parse().unwrap_or(i64::MAX);
+    let unit_seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    count
+        .checked_mul(unit_seconds)
+        .filter(|s| *s <= MAX_SECONDS)
+        .ok_or_else(|| {
+            Error::invalid(
+                what,
+                format!("`{text}` is too long a duration (at most about 10 000 years)"),
+            )
+        })
+}
+
+/// Which end of a day a bare date (`2027-12-31`) stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayEdge {
+    /// 00:00:00 UTC: for "valid from".
+    Start,
+    /// 23:59:59 UTC: for "valid until", so a license expiring on a date is valid all that day.
+    End,
+}
+
+/// Roughly 10 000 years: keeps every timestamp representable by chrono and by JWT libraries.
+pub const MAX_SECONDS: i64 = 253_402_300_799;
+
+/// Parses an instant: a duration from `now` (`365d`), a date (`2027-12-31`, at `edge`), or RFC 3339.
+pub fn parse_instant(text: &str, now: Timestamp, edge: DayEdge, what: &str) -> Result<Timestamp> {
+    let text = text.trim();
+    if text.starts_with(|c: char| c.is_ascii_digit())
+        && text.ends_with(['s', 'm', 'h', 'd', 'w'])
+        && !text.contains('-')
+    {
+        return Ok(now + parse_duration(text, what)?);
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let time = match edge {
+            DayEdge::Start => date.and_hms_opt(0, 0, 0),
+            DayEdge::End => date.and_hms_opt(23, 59, 59),
+        };
+        return Ok(time.expect("valid wall-clock time").and_utc().timestamp());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp())
+        .map_err(|_| {
+            Error::invalid(
+                what,
+                format!(
+                    "`{text}` is not a duration (365d), a date (2027-12-31) or an RFC 3339 time"
+                ),
+            )
+        })
+        .and_then(|t| {
+            if (0..=MAX_SECONDS).contains(&t) {
+                Ok(t)
+            } else {
+                Err(Error::invalid(what, format!("`{text}` is out of range")))
+            }
+        })
+}
+
+/// RFC 3339 in UTC with a `Z`, to the second (`2027-12-31T23:59:59Z`). A time no calendar
+/// can show (a claim of ±hundreds of billions of years) is written as what it is.
+pub fn rfc3339(timestamp: Timestamp) -> String {
+    DateTime::<Utc>::from_timestamp(timestamp, 0)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| format!("Unix time {timestamp} (out of the calendar's range)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Timestamp = 1_795_000_000;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90d", "t").unwrap(), 90 * 86_400);
+        assert_eq!(parse_duration("12h", "t").unwrap(), 43_200);
+        assert_eq!(parse_duration("300", "t").unwrap(), 300);
+        assert_eq!(parse_duration("300s", "t").unwrap(), 300);
+        for bad in ["", "d", "1y", "-5s", "5 d"] {
+            assert_eq!(
+                parse_duration(bad, "t").unwrap_err().to_string(),
+                format!(
+                    "t: `{bad}` is not a duration (use a number with s, m, h, d or w, e.g. 90d)"
+                )
+            );
+        }
+        for huge in ["99999999999999999999d", "9999999999999w"] {
+            assert_eq!(
+                parse_duration(huge, "t").unwrap_err().to_string(),
+                format!("t: `{huge}` is too long a duration (at most about 10 000 years)")
+            );
+        }
+    }
+
+    #[test]
+    fn instants() {
+        assert_eq!(
+            parse_instant("1d", NOW, DayEdge::End, "t").unwrap(),
+            NOW + 86_400
+        );
+        let end = parse_instant("2027-12-31", NOW, DayEdge::End, "t").unwrap();
+        assert_eq!(rfc3339(end), "2027-12-31T23:59:59Z");
+        let start = parse_instant("2027-12-31", NOW, DayEdge::Start, "t").unwrap();
+        assert_eq!(rfc3339(start), "2027-12-31T00:00:00Z");
+        let t = parse_instant("2027-01-02T03:04:05+01:00", NOW, DayEdge::End, "t").unwrap();
+        assert_eq!(rfc3339(t), "2027-01-02T02:04:05Z");
+        assert!(parse_instant("tomorrow", NOW, DayEdge::End, "t").is_err());
+        assert!(parse_instant("1960-01-01T00:00:00Z", NOW, DayEdge::End, "t").is_err());
+    }
+
+    #[test]
+    fn times_beyond_the_calendar_say_so() {
+        assert_eq!(
+            rfc3339(-99_999_999_999_999_999),
+            "Unix time -99999999999999999 (out of the calendar's range)"
+        );
+    }
+}
