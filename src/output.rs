@@ -262,16 +262,6 @@ pub fn licenses(records: &[LicenseRecord], as_json: bool) -> String {
 
 // ---- verification ------------------------------------------------------------------------
 
-/// JSON of a verdict: `{"valid", "code", "error", "license"}`.
-pub fn verdict_json(verdict: &Verdict) -> Value {
-    json!({
-        "valid": verdict.is_valid(),
-        "code": verdict.outcome.code(),
-        "error": if verdict.is_valid() { Value::Null } else { Value::String(verdict.reason.clone()) },
-        "license": verdict.claims.as_ref().map_or(Value::Null, |c| serde_json::to_value(c).expect("claims serialize")),
-    })
-}
-
 /// What an offline verification (keys given, no store) says it did not check.
 pub const REVOCATION_NOT_CHECKED: &str =
     "revocation was not checked (verified offline, without the store)";
@@ -281,7 +271,7 @@ pub const REVOCATION_NOT_CHECKED: &str =
 /// in a `note:` line and as `"revocation_checked": false`.
 pub fn verdict(verdict: &Verdict, revocation_checked: bool, as_json: bool) -> String {
     if as_json {
-        let mut value = verdict_json(verdict);
+        let mut value = verdict.to_json();
         value["revocation_checked"] = Value::Bool(revocation_checked);
         return to_json(&value);
     }

@@ -112,6 +112,18 @@ impl Verdict {
     pub fn is_valid(&self) -> bool {
         self.outcome == Outcome::Valid
     }
+
+    /// The verdict as `keyctl verify --json`, the JavaScript package and every other
+    /// interface show it: `{"valid", "code", "error", "license"}`, with `error` `null` when
+    /// valid and `license` the verified claims or `null`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "valid": self.is_valid(),
+            "code": self.outcome.code(),
+            "error": if self.is_valid() { None } else { Some(&self.reason) },
+            "license": self.claims,
+        })
+    }
 }
 
 /// What a license is checked against, beyond the keys.

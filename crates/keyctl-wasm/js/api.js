@@ -1,0 +1,161 @@
+// The keyctl JavaScript API over the raw WebAssembly exports (`raw`). One source for both
+// packages: scripts/build-wasm.sh writes it as CommonJS for pkg/node and as an ES module for
+// pkg/web. Verification outcomes are values ({valid, code, error, license}); only a
+// programming error (a missing option, keys that are not keys) throws.
+
+function makeApi(raw) {
+  function requireString(value, what) {
+    if (typeof value !== "string") {
+      throw new TypeError(`${what} must be a string`);
+    }
+    return value;
+  }
+
+  function optionalString(value, what) {
+    if (value === undefined || value === null) return undefined;
+    return requireString(value, what);
+  }
+
+  function number(value, fallback, what) {
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new TypeError(`${what} must be a finite number`);
+    }
+    return value;
+  }
+
+  /** Verifies a license offline: {valid, code, error, license, revocation_checked}. */
+  function verifyLicense(token, options) {
+    requireString(token, "verifyLicense: token");
+    if (!options || typeof options !== "object") {
+      throw new TypeError("verifyLicense: options {keys, product} are required");
+    }
+    const keys = requireString(options.keys, "verifyLicense: options.keys (a JWKS JSON string or an SPKI PEM)");
+    const product = requireString(options.product, "verifyLicense: options.product");
+    const domain = optionalString(options.domain, "verifyLicense: options.domain");
+    const now = number(options.now, Date.now(), "verifyLicense: options.now");
+    const leeway = number(options.leeway, 60, "verifyLicense: options.leeway");
+    return JSON.parse(raw.verifyLicenseJson(token, keys, product, domain, Math.floor(now / 1000), leeway));
+  }
+
+  /** The request datetime, `YYYYMMDDTHHMMSSZ`, of `nowMs` (default: now). */
+  function requestDatetime(nowMs) {
+    return raw.requestDatetimeAt(number(nowMs, Date.now(), "requestDatetime: nowMs"));
+  }
+
+  /** The KEYCTL1-HMAC-SHA256 signature of `token` at `datetime` with the signer `secret`. */
+  function signRequest(token, secret, datetime) {
+    return raw.signRequest(
+      requireString(token, "signRequest: token"),
+      requireString(secret, "signRequest: secret"),
+      requireString(datetime, "signRequest: datetime"),
+    );
+  }
+
+  /** The Media-IO MIO4-HMAC-SHA256 signature of `token` at `datetime` with `secret`. */
+  function mio4Sign(token, secret, datetime) {
+    return raw.mio4Sign(
+      requireString(token, "mio4Sign: token"),
+      requireString(secret, "mio4Sign: secret"),
+      requireString(datetime, "mio4Sign: datetime"),
+    );
+  }
+
+  function failure(code, error) {
+    return { valid: false, code, error, license: null };
+  }
+
+  async function fetchWithin(fetchImpl, url, init, timeoutMs) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetchImpl(url, { ...init, signal: controller.signal });
+      const text = await response.text();
+      let body = null;
+      try {
+        body = JSON.parse(text);
+      } catch (_) {
+        body = null;
+      }
+      return { status: response.status, body, text };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function reason(err, timeoutMs) {
+    if (err && err.name === "AbortError") return `no answer within ${timeoutMs} ms`;
+    const cause = err && err.cause && (err.cause.code || err.cause.message);
+    return cause ? `${err.message} (${cause})` : String(err && err.message ? err.message : err);
+  }
+
+  /**
+   * The whole online flow: local checks (claims, product, domain; the signature too when
+   * `keys` are given), a datetime, the signer (`GET signerUrl` with `x-datetime` and
+   * `x-token`), then `POST serverUrl/v1/validate`, answered in verifyLicense's shape.
+   * Never throws for a network failure: `signer_unavailable`, `signer_refused`,
+   * `server_unavailable` say which step failed.
+   */
+  async function validateOnline(options) {
+    if (!options || typeof options !== "object") {
+      throw new TypeError("validateOnline: options {token, product, signerUrl, serverUrl} are required");
+    }
+    const token = requireString(options.token, "validateOnline: options.token");
+    const product = requireString(options.product, "validateOnline: options.product");
+    const domain = optionalString(options.domain, "validateOnline: options.domain");
+    const signerUrl = requireString(options.signerUrl, "validateOnline: options.signerUrl");
+    const serverUrl = requireString(options.serverUrl, "validateOnline: options.serverUrl");
+    const nowMs = number(options.nowMs, Date.now(), "validateOnline: options.nowMs");
+    const timeoutMs = number(options.timeoutMs, 10000, "validateOnline: options.timeoutMs");
+    const fetchImpl = options.fetch || globalThis.fetch;
+    if (typeof fetchImpl !== "function") {
+      throw new TypeError("validateOnline: no fetch() here; pass options.fetch");
+    }
+
+    const local = options.keys
+      ? verifyLicense(token, { keys: options.keys, product, domain, now: nowMs, leeway: options.leeway })
+      : JSON.parse(raw.checkClaimsJson(token, product, domain, Math.floor(nowMs / 1000), number(options.leeway, 60, "leeway")));
+    if (!local.valid) return local;
+
+    const datetime = requestDatetime(nowMs);
+    let signed;
+    try {
+      signed = await fetchWithin(
+        fetchImpl,
+        signerUrl,
+        { method: "GET", headers: { "x-datetime": datetime, "x-token": token } },
+        timeoutMs,
+      );
+    } catch (err) {
+      return failure("signer_unavailable", `the signer at ${signerUrl} did not answer: ${reason(err, timeoutMs)}`);
+    }
+    if (signed.status !== 200 || !signed.body || typeof signed.body.signature !== "string") {
+      const why = signed.body && signed.body.error ? signed.body.error : signed.text;
+      return failure("signer_refused", `the signer answered ${signed.status}: ${why}`);
+    }
+
+    const body = { license: token, datetime: signed.body.datetime || datetime, signature: signed.body.signature, product };
+    if (domain !== undefined) body.domain = domain;
+    let answer;
+    try {
+      answer = await fetchWithin(
+        fetchImpl,
+        serverUrl.replace(/\/+$/, "") + "/v1/validate",
+        { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+        timeoutMs,
+      );
+    } catch (err) {
+      return failure("server_unavailable", `the server at ${serverUrl} did not answer: ${reason(err, timeoutMs)}`);
+    }
+    const verdict = answer.body;
+    if (!verdict || typeof verdict.code !== "string") {
+      return failure("server_unavailable", `the server answered ${answer.status} without a verdict`);
+    }
+    if (verdict.valid === true) {
+      return { valid: true, code: "valid", error: null, license: local.license, server: verdict };
+    }
+    return { valid: false, code: verdict.code, error: verdict.error || null, license: null, server: verdict };
+  }
+
+  return { verifyLicense, requestDatetime, signRequest, mio4Sign, validateOnline };
+}
