@@ -5,13 +5,12 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::license::{is_valid_license_id, Outcome, Verdict, MAX_JWT_LEN};
-use crate::time::Timestamp;
+use crate::time::{civil, Civil, Timestamp};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -69,14 +68,27 @@ pub fn trim_license(license: &str) -> &str {
     license.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
-/// `YYYYMMDDTHHMMSSZ` for a Unix time.
+/// `YYYYMMDDTHHMMSSZ` for a Unix time; empty outside the years 0000-9999.
 pub fn format_datetime(timestamp: Timestamp) -> String {
-    DateTime::from_timestamp(timestamp, 0)
-        .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+    civil(timestamp)
+        .map(|t| {
+            format!(
+                "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+                t.year, t.month, t.day, t.hour, t.minute, t.second
+            )
+        })
         .unwrap_or_default()
 }
 
-/// Parses the strict KEYCTL1 datetime: exactly `YYYYMMDD'T'HHMMSS'Z'`, 16 characters.
+/// The number written by the ASCII digits `digits` (the caller checked they are digits).
+fn number(digits: &[u8]) -> u32 {
+    digits
+        .iter()
+        .fold(0u32, |n, digit| n * 10 + u32::from(digit - b'0'))
+}
+
+/// Parses the strict KEYCTL1 datetime: exactly `YYYYMMDD'T'HHMMSS'Z'`, 16 characters, a real
+/// calendar time.
 pub fn parse_datetime(text: &str) -> Option<Timestamp> {
     let b = text.as_bytes();
     let shape_ok = b.len() == 16
@@ -86,15 +98,16 @@ pub fn parse_datetime(text: &str) -> Option<Timestamp> {
     if !shape_ok {
         return None;
     }
-    // Digits by hand: chrono's format-string parser costs more than a whole HMAC.
-    let number = |range: std::ops::Range<usize>| {
-        b[range]
-            .iter()
-            .fold(0u32, |n, digit| n * 10 + u32::from(digit - b'0'))
-    };
-    let date = NaiveDate::from_ymd_opt(number(0..4) as i32, number(4..6), number(6..8))?;
-    let time = date.and_hms_opt(number(9..11), number(11..13), number(13..15))?;
-    Some(time.and_utc().timestamp())
+    // By hand: a format-string parser costs more than a whole HMAC.
+    Civil {
+        year: i64::from(number(&b[0..4])),
+        month: number(&b[4..6]),
+        day: number(&b[6..8]),
+        hour: number(&b[9..11]),
+        minute: number(&b[11..13]),
+        second: number(&b[13..15]),
+    }
+    .timestamp()
 }
 
 /// Parses any datetime a Media-IO product sends: `20261123T091500Z`,
@@ -106,12 +119,29 @@ pub fn parse_mio_datetime(text: &str) -> Option<Timestamp> {
     let b = text.as_bytes();
     let plain = b.len() == 20;
     let millis = b.len() == 24 && b[19] == b'.' && b[20..23].iter().all(u8::is_ascii_digit);
-    if !(plain || millis) || b[b.len() - 1] != b'Z' {
+    let digits = [0..4, 5..7, 8..10, 11..13, 14..16, 17..19];
+    let shape_ok = (plain || millis)
+        && b[b.len() - 1] == b'Z'
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && digits
+            .iter()
+            .all(|range| b[range.clone()].iter().all(u8::is_ascii_digit));
+    if !shape_ok {
         return None;
     }
-    NaiveDateTime::parse_from_str(&text[..19], "%Y-%m-%dT%H:%M:%S")
-        .ok()
-        .map(|t| t.and_utc().timestamp())
+    Civil {
+        year: i64::from(number(&b[0..4])),
+        month: number(&b[5..7]),
+        day: number(&b[8..10]),
+        hour: number(&b[11..13]),
+        minute: number(&b[14..16]),
+        second: number(&b[17..19]),
+    }
+    .timestamp()
 }
 
 /// Reads the `jti` of a JWT without verifying it: KEYCTL1 binds the signature to it.
