@@ -18,3 +18,4 @@ mod serve;
 mod serve_security;
 mod signer;
 mod tamper;
+mod vectors_cli;
