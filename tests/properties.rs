@@ -209,7 +209,9 @@ fn domain() -> impl Strategy<Value = String> {
         select(vec!["com", "org", "dev", "IO"]),
     )
         .prop_map(|(wildcard, labels, tld)| {
-            let host = format!("{}.{tld}", labels.join("."));
+            // Under a fixed registrable name, so that no generated host is itself a public
+            // suffix (`4u.com` is one), which issuance rightly refuses.
+            let host = format!("{}.keyctl-prop.{tld}", labels.join("."));
             if wildcard {
                 format!("*.{host}")
             } else {
