@@ -10,6 +10,7 @@ mod cli_licenses;
 mod cli_products;
 mod cli_store;
 mod cli_verify;
+mod client;
 mod generated;
 mod interop;
 mod net;

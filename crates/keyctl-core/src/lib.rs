@@ -6,6 +6,8 @@
 //! - [`signer`]: request signing and checking, `KEYCTL1-HMAC-SHA256` (with machine requests)
 //!   and Media-IO's `MIO4-HMAC-SHA256`, with the skew rule.
 //! - [`time`]: the durations and instants people type, RFC 3339.
+//! - `client` (feature `client`): the online flow for native products, a signer then
+//!   `keyctl serve`; the only part that does I/O.
 //!
 //! The crate is pure: no files, sockets, clock or printing. The caller passes the current
 //! time, and randomness comes from a [`rand_core::CryptoRngCore`] the caller provides (the
@@ -37,6 +39,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "client")]
+pub mod client;
 mod error;
 pub mod keys;
 pub mod license;

@@ -231,9 +231,15 @@ mod tests {
 
     #[test]
     fn the_calendar_agrees_with_chrono_everywhere_it_is_defined() {
-        let samples = (0..2_000)
-            .map(|i| YEAR_0 + i * 156_797_179_i64)
-            .chain([YEAR_0, -1, 0, 1, 951_782_400, 4_107_542_399, MAX_SECONDS]);
+        let samples = (0..2_000).map(|i| YEAR_0 + i * 156_797_179_i64).chain([
+            YEAR_0,
+            -1,
+            0,
+            1,
+            951_782_400,
+            4_107_542_399,
+            MAX_SECONDS,
+        ]);
         for t in samples {
             let expected = chrono::DateTime::from_timestamp(t, 0)
                 .unwrap()
@@ -243,10 +249,22 @@ mod tests {
         }
         assert_eq!(civil(YEAR_0 - 1), None);
         assert_eq!(civil(MAX_SECONDS + 1), None);
-        let feb29 = |year| Civil { year, month: 2, day: 29, hour: 0, minute: 0, second: 0 };
+        let feb29 = |year| Civil {
+            year,
+            month: 2,
+            day: 29,
+            hour: 0,
+            minute: 0,
+            second: 0,
+        };
         assert!(feb29(2000).timestamp().is_some());
         assert!(feb29(2100).timestamp().is_none());
-        assert!(Civil { hour: 24, ..feb29(2000) }.timestamp().is_none());
+        assert!(Civil {
+            hour: 24,
+            ..feb29(2000)
+        }
+        .timestamp()
+        .is_none());
     }
 
     #[test]

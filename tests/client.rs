@@ -1,0 +1,135 @@
+//! keyctl-core's `client` feature, a native product's online flow, against the real
+//! `keyctl signer` and `keyctl serve` on loopback: the same outcomes as the JavaScript
+//! package's `validateOnline`.
+
+use std::time::{Duration, Instant};
+
+use keyctl_core::client::{Check, Client};
+use keyctl_core::keys::{PublicKey, TrustedKeys};
+
+use crate::common::Sandbox;
+use crate::net::Server;
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A loopback port with nothing listening.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn the_native_client_validates_online_and_names_the_step_that_failed() {
+    let sandbox = Sandbox::with_products();
+    let issued = sandbox.issue_app(&[]);
+    let secret = sandbox.write("signer.secret", &issued.secret);
+    let pem = sandbox.run(["key", "export"]).stdout;
+    let keys = TrustedKeys::new(PublicKey::parse_any(&pem, "vendor key").unwrap());
+    let server = Server::serve(&sandbox, &[]);
+    let signer = Server::start(
+        &sandbox,
+        &["signer", "--secret-file", &secret, "--allow-no-origin"],
+    );
+    let signer_url = format!("http://{}/v1/sign", signer.addr);
+    let server_url = format!("http://{}", server.addr);
+    let client = Client::new(&signer_url, &server_url, Duration::from_secs(5));
+    let check = |now: i64| Check {
+        token: &issued.jwt,
+        product: "app",
+        domain: None,
+        now,
+        leeway: 60,
+        keys: Some(&keys),
+    };
+
+    let valid = client.validate(&check(now()));
+    assert_eq!(
+        (valid.code.as_str(), valid.valid),
+        ("valid", true),
+        "{valid:?}"
+    );
+    assert_eq!(valid.license.as_ref().unwrap().jti, issued.id);
+    assert_eq!(
+        valid.server.as_ref().unwrap()["license_id"],
+        issued.id.as_str()
+    );
+
+    // Local checks come first: nothing is sent for a product the license does not cover.
+    let nowhere = Client::new(
+        "http://127.0.0.1:1/",
+        "http://127.0.0.1:1",
+        Duration::from_secs(5),
+    );
+    let elsewhere = nowhere.validate(&Check {
+        product: "web",
+        ..check(now())
+    });
+    assert_eq!(elsewhere.code, "scope_mismatch");
+
+    sandbox
+        .run(["license", "revoke", &issued.id, "--reason", "refund"])
+        .success();
+    let revoked = client.validate(&check(now() + 1));
+    assert_eq!(
+        (
+            revoked.valid,
+            revoked.code.as_str(),
+            revoked.error.as_deref()
+        ),
+        (false, "revoked", Some("the license is revoked (refund)"))
+    );
+
+    let port = closed_port();
+    let started = Instant::now();
+    let down_signer = Client::new(
+        &format!("http://127.0.0.1:{port}/v1/sign"),
+        &server_url,
+        Duration::from_secs(5),
+    );
+    let down = down_signer.validate(&check(now() + 2));
+    assert_eq!(down.code, "signer_unavailable", "{down:?}");
+    assert!(down.error.unwrap().starts_with(&format!(
+        "the signer at http://127.0.0.1:{port}/v1/sign did not answer: "
+    )));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "refused at once"
+    );
+
+    let down_server = Client::new(
+        &signer_url,
+        &format!("http://127.0.0.1:{port}"),
+        Duration::from_secs(5),
+    );
+    assert_eq!(
+        down_server.validate(&check(now() + 3)).code,
+        "server_unavailable"
+    );
+
+    // A signer that does not serve this license refuses, and the client says so.
+    let other_secret = sandbox.write("other.secret", r#"{"lic_other": "ks1_x"}"#);
+    let picky = Server::start(
+        &sandbox,
+        &[
+            "signer",
+            "--secret-file",
+            &other_secret,
+            "--allow-no-origin",
+        ],
+    );
+    let refused = Client::new(
+        &format!("http://{}/v1/sign", picky.addr),
+        &server_url,
+        Duration::from_secs(5),
+    )
+    .validate(&check(now() + 4));
+    assert_eq!(
+        (refused.code.as_str(), refused.error.as_deref()),
+        (
+            "signer_refused",
+            Some("the signer answered 403: this signer does not sign for that license")
+        )
+    );
+}
