@@ -18,6 +18,7 @@ pub mod http;
 pub mod keys;
 pub mod license;
 pub mod output;
+pub mod passphrase;
 pub mod secret;
 pub mod serve;
 pub mod signer;

@@ -9,6 +9,7 @@ mod cli_licenses;
 mod cli_products;
 mod cli_store;
 mod cli_verify;
+mod encryption;
 mod generated;
 mod interop;
 mod net;

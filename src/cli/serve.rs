@@ -53,6 +53,7 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
         ..ServeConfig::default()
     };
     let store = env.open_store_for_server()?;
+    super::keys::unlock_for_server(&store)?;
     http::init_logging();
     http::block_on(async move {
         let listener = http::bind(args.listen).await?;
