@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         'keyctl;init' {
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The vendor name put in every license''s `iss` claim [default: keyctl]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--encrypt', '--encrypt', [CompletionResultType]::ParameterName, 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -63,8 +64,10 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List keys')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted')
             [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Stop trusting a key: licenses it signed no longer verify')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a PKCS#8 PEM Ed25519 private key as a trusted key')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a key (default: the active key) as PEM, JWK or JWKS')
+            [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt the store''s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)')
+            [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Store the signing keys in clear again (needs the passphrase)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -105,6 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key;import' {
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'The passphrase of an encrypted PEM file is in FILE [default: asked on the terminal]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -116,12 +120,32 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         'keyctl;key;export' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE instead of stdout')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Encrypt the private key PEM under the passphrase in FILE (implies --encrypt)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--private', '--private', [CompletionResultType]::ParameterName, 'Export the private key (written 0600 when --out is given)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite FILE if it exists')
+            [CompletionResult]::new('--encrypt', '--encrypt', [CompletionResultType]::ParameterName, 'Encrypt the private key PEM under a passphrase (asked on the terminal unless --passphrase-file)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keyctl;key;encrypt' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keyctl;key;decrypt' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -131,8 +155,10 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List keys')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted')
             [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Stop trusting a key: licenses it signed no longer verify')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a PKCS#8 PEM Ed25519 private key as a trusted key')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a key (default: the active key) as PEM, JWK or JWKS')
+            [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt the store''s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)')
+            [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Store the signing keys in clear again (needs the passphrase)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -152,6 +178,12 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key;help;export' {
+            break
+        }
+        'keyctl;key;help;encrypt' {
+            break
+        }
+        'keyctl;key;help;decrypt' {
             break
         }
         'keyctl;key;help;help' {
@@ -518,8 +550,10 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List keys')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted')
             [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Stop trusting a key: licenses it signed no longer verify')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a PKCS#8 PEM Ed25519 private key as a trusted key')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export a key (default: the active key) as PEM, JWK or JWKS')
+            [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt the store''s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)')
+            [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Store the signing keys in clear again (needs the passphrase)')
             break
         }
         'keyctl;help;key;generate' {
@@ -538,6 +572,12 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;help;key;export' {
+            break
+        }
+        'keyctl;help;key;encrypt' {
+            break
+        }
+        'keyctl;help;key;decrypt' {
             break
         }
         'keyctl;help;product' {

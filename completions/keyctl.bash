@@ -118,6 +118,12 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__activation,remove)
                 cmd="keyctl__subcmd__help__subcmd__activation__subcmd__remove"
                 ;;
+            keyctl__subcmd__help__subcmd__key,decrypt)
+                cmd="keyctl__subcmd__help__subcmd__key__subcmd__decrypt"
+                ;;
+            keyctl__subcmd__help__subcmd__key,encrypt)
+                cmd="keyctl__subcmd__help__subcmd__key__subcmd__encrypt"
+                ;;
             keyctl__subcmd__help__subcmd__key,export)
                 cmd="keyctl__subcmd__help__subcmd__key__subcmd__export"
                 ;;
@@ -163,6 +169,12 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__product,show)
                 cmd="keyctl__subcmd__help__subcmd__product__subcmd__show"
                 ;;
+            keyctl__subcmd__key,decrypt)
+                cmd="keyctl__subcmd__key__subcmd__decrypt"
+                ;;
+            keyctl__subcmd__key,encrypt)
+                cmd="keyctl__subcmd__key__subcmd__encrypt"
+                ;;
             keyctl__subcmd__key,export)
                 cmd="keyctl__subcmd__key__subcmd__export"
                 ;;
@@ -183,6 +195,12 @@ _keyctl() {
                 ;;
             keyctl__subcmd__key,rotate)
                 cmd="keyctl__subcmd__key__subcmd__rotate"
+                ;;
+            keyctl__subcmd__key__subcmd__help,decrypt)
+                cmd="keyctl__subcmd__key__subcmd__help__subcmd__decrypt"
+                ;;
+            keyctl__subcmd__key__subcmd__help,encrypt)
+                cmd="keyctl__subcmd__key__subcmd__help__subcmd__encrypt"
                 ;;
             keyctl__subcmd__key__subcmd__help,export)
                 cmd="keyctl__subcmd__key__subcmd__help__subcmd__export"
@@ -526,8 +544,36 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help__subcmd__key)
-            opts="generate list rotate retire import export"
+            opts="generate list rotate retire import export encrypt decrypt"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__key__subcmd__decrypt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__key__subcmd__encrypt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -862,7 +908,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__init)
-            opts="-h -V --issuer --store --json --help --version"
+            opts="-h -V --issuer --encrypt --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -884,7 +930,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key)
-            opts="-h -V --store --json --help --version generate list rotate retire import export help"
+            opts="-h -V --store --json --help --version generate list rotate retire import export encrypt decrypt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -901,8 +947,44 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__key__subcmd__decrypt)
+            opts="-h -V --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__encrypt)
+            opts="-h -V --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__key__subcmd__export)
-            opts="-h -V --format --private --out --force --store --json --help --version"
+            opts="-h -V --format --private --out --force --encrypt --passphrase-file --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -913,6 +995,10 @@ _keyctl() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -946,8 +1032,36 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__help)
-            opts="generate list rotate retire import export help"
+            opts="generate list rotate retire import export encrypt decrypt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__help__subcmd__decrypt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__key__subcmd__help__subcmd__encrypt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1058,12 +1172,16 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__key__subcmd__import)
-            opts="-h -V --store --json --help --version"
+            opts="-h -V --passphrase-file --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;init'= {
             cand --issuer 'The vendor name put in every license''s `iss` claim [default: keyctl]'
             cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --encrypt 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -58,8 +59,10 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand list 'List keys'
             cand rotate 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
             cand retire 'Stop trusting a key: licenses it signed no longer verify'
-            cand import 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+            cand import 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key'
             cand export 'Export a key (default: the active key) as PEM, JWK or JWKS'
+            cand encrypt 'Encrypt the store''s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
+            cand decrypt 'Store the signing keys in clear again (needs the passphrase)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyctl;key;generate'= {
@@ -95,6 +98,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;key;import'= {
+            cand --passphrase-file 'The passphrase of an encrypted PEM file is in FILE [default: asked on the terminal]'
             cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
@@ -105,12 +109,30 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;key;export'= {
             cand --format 'Output format'
             cand --out 'Write to FILE instead of stdout'
+            cand --passphrase-file 'Encrypt the private key PEM under the passphrase in FILE (implies --encrypt)'
             cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --private 'Export the private key (written 0600 when --out is given)'
             cand --force 'Overwrite FILE if it exists'
+            cand --encrypt 'Encrypt the private key PEM under a passphrase (asked on the terminal unless --passphrase-file)'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key;encrypt'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;key;decrypt'= {
+            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -119,8 +141,10 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand list 'List keys'
             cand rotate 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
             cand retire 'Stop trusting a key: licenses it signed no longer verify'
-            cand import 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+            cand import 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key'
             cand export 'Export a key (default: the active key) as PEM, JWK or JWKS'
+            cand encrypt 'Encrypt the store''s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
+            cand decrypt 'Store the signing keys in clear again (needs the passphrase)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyctl;key;help;generate'= {
@@ -134,6 +158,10 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;key;help;import'= {
         }
         &'keyctl;key;help;export'= {
+        }
+        &'keyctl;key;help;encrypt'= {
+        }
+        &'keyctl;key;help;decrypt'= {
         }
         &'keyctl;key;help;help'= {
         }
@@ -458,8 +486,10 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand list 'List keys'
             cand rotate 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
             cand retire 'Stop trusting a key: licenses it signed no longer verify'
-            cand import 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+            cand import 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key'
             cand export 'Export a key (default: the active key) as PEM, JWK or JWKS'
+            cand encrypt 'Encrypt the store''s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
+            cand decrypt 'Store the signing keys in clear again (needs the passphrase)'
         }
         &'keyctl;help;key;generate'= {
         }
@@ -472,6 +502,10 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;help;key;import'= {
         }
         &'keyctl;help;key;export'= {
+        }
+        &'keyctl;help;key;encrypt'= {
+        }
+        &'keyctl;help;key;decrypt'= {
         }
         &'keyctl;help;product'= {
             cand add 'Add a product (it also gets the next sequential number)'

@@ -43,20 +43,23 @@ complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "man" -d 'Print the ma
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l issuer -d 'The vendor name put in every license\'s `iss` claim [default: keyctl]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l encrypt -d 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -l json -d 'Print machine-readable JSON instead of tables'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -s h -l help -d 'Print help'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "generate" -d 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "list" -d 'List keys'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "rotate" -d 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "retire" -d 'Stop trusting a key: licenses it signed no longer verify'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "export" -d 'Export a key (default: the active key) as PEM, JWK or JWKS'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "generate" -d 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "list" -d 'List keys'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "rotate" -d 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "retire" -d 'Stop trusting a key: licenses it signed no longer verify'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "export" -d 'Export a key (default: the active key) as PEM, JWK or JWKS'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "encrypt" -d 'Encrypt the store\'s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "decrypt" -d 'Store the signing keys in clear again (needs the passphrase)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help'
@@ -73,6 +76,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l passphrase-file -d 'The passphrase of an encrypted PEM file is in FILE [default: asked on the terminal]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
@@ -81,18 +85,30 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 jwk\t'One JWK (RFC 8037)'
 jwks\t'A JWKS of the key, or of every trusted key when no KID is given'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE instead of stdout' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Encrypt the private key PEM under the passphrase in FILE (implies --encrypt)' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l private -d 'Export the private key (written 0600 when --out is given)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l force -d 'Overwrite FILE if it exists'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l encrypt -d 'Encrypt the private key PEM under a passphrase (asked on the terminal unless --passphrase-file)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List keys'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "retire" -d 'Stop trusting a key: licenses it signed no longer verify'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export a key (default: the active key) as PEM, JWK or JWKS'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "encrypt" -d 'Encrypt the store\'s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "decrypt" -d 'Store the signing keys in clear again (needs the passphrase)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -l json -d 'Print machine-readable JSON instead of tables'
@@ -300,8 +316,10 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subc
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List keys'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "rotate" -d 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "retire" -d 'Stop trusting a key: licenses it signed no longer verify'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key as a trusted key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "import" -d 'Import a PKCS#8 PEM Ed25519 private key (plain or encrypted) as a trusted key'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Export a key (default: the active key) as PEM, JWK or JWKS'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "encrypt" -d 'Encrypt the store\'s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "decrypt" -d 'Store the signing keys in clear again (needs the passphrase)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "add" -d 'Add a product (it also gets the next sequential number)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "list" -d 'List products'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from product" -f -a "show" -d 'Show one product, by id or number'

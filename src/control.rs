@@ -73,6 +73,12 @@ impl Op {
     pub fn changes_keys(&self) -> bool {
         matches!(self, Op::RotateKey { .. } | Op::RetireKey { .. })
     }
+
+    /// Whether the op needs the private signing keys (to sign, or to seal a new key), so
+    /// the store must be unlocked when its keys are encrypted.
+    pub fn needs_private_keys(&self) -> bool {
+        matches!(self, Op::IssueLicense { .. } | Op::RotateKey { kid: None })
+    }
 }
 
 /// What an [`Op`] produced.
@@ -168,10 +174,21 @@ pub fn issue_license(
     Ok(record)
 }
 
-/// Runs `op` on the store at `path`: directly, or through the running server that holds it.
-pub fn apply(path: &Path, op: Op, now: Timestamp) -> Result<Reply> {
+/// Runs `op` on the store at `path`: directly, after `unlock` when the op needs the private
+/// keys, or through the running server that holds it (which has its own keys unlocked).
+pub fn apply(
+    path: &Path,
+    op: Op,
+    now: Timestamp,
+    unlock: &dyn Fn(&Store) -> Result<()>,
+) -> Result<Reply> {
     match Store::open(path) {
-        Ok(store) => execute(&store, op, now),
+        Ok(store) => {
+            if op.needs_private_keys() {
+                unlock(&store)?;
+            }
+            execute(&store, op, now)
+        }
         Err(Error::StoreInUse { path }) => match UnixStream::connect(path.join(SOCKET_NAME)) {
             Ok(stream) => send(stream, &op),
             Err(_) => Err(Error::StoreInUse { path }),

@@ -108,6 +108,14 @@ pub enum Error {
     /// The store path names a file, not a directory.
     #[error("store {} is not a directory", path.display())]
     StoreNotADirectory { path: PathBuf },
+
+    /// The store's signing keys are encrypted and no passphrase unlocked them.
+    #[error("store {}: the signing keys are encrypted and no passphrase was given", path.display())]
+    KeysLocked { path: PathBuf },
+
+    /// A passphrase did not decrypt what it was given for (a store's keys, a key file).
+    #[error("{what}: wrong passphrase")]
+    WrongPassphrase { what: String },
 }
 
 impl Error {
@@ -130,7 +138,10 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::InvalidInput { .. } | Error::BadKey { .. } => exit::USAGE,
+            Error::InvalidInput { .. }
+            | Error::BadKey { .. }
+            | Error::KeysLocked { .. }
+            | Error::WrongPassphrase { .. } => exit::USAGE,
             Error::Remote { exit_code, .. } => *exit_code,
             _ => exit::ERROR,
         }
@@ -151,6 +162,9 @@ impl Error {
             Error::Remote { hint, .. } => hint.clone(),
             Error::StoreNotOwned { .. } => Some(
                 "use a store directory you own, or have its owner (or root) `chown -R` it to you".into(),
+            ),
+            Error::KeysLocked { .. } => Some(
+                "set KEYCTL_PASSPHRASE_FILE to a file holding the passphrase, or run the command on a terminal to be asked for it; a running `keyctl serve` must be restarted with it".into(),
             ),
             Error::StoreNotADirectory { .. } => Some(
                 "point --store / KEYCTL_STORE at a store directory, or at a new path for `keyctl init` to create".into(),

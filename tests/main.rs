@@ -11,6 +11,7 @@ mod cli_products;
 mod cli_store;
 mod cli_verify;
 mod client;
+mod encryption;
 mod generated;
 mod interop;
 mod net;

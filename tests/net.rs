@@ -15,34 +15,54 @@ use crate::common::Sandbox;
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// What the server printed on stderr before its listening line (warnings).
+    pub before_listening: String,
 }
 
 impl Server {
     /// Starts `keyctl ARGS --listen 127.0.0.1:0` in `sandbox` and waits for its address.
     pub fn start(sandbox: &Sandbox, args: &[&str]) -> Server {
+        Server::start_with_env(sandbox, args, &[])
+    }
+
+    /// [`Server::start`] with the environment variables `env` set too.
+    pub fn start_with_env(sandbox: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = sandbox
             .command()
             .args(args)
             .args(["--listen", "127.0.0.1:0"])
             .env("KEYCTL_LOG", "off")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start keyctl");
         let stderr = child.stderr.take().expect("piped stderr");
+        let mut stderr = BufReader::new(stderr);
+        let mut before_listening = String::new();
         let mut line = String::new();
-        BufReader::new(stderr)
+        while stderr
             .read_line(&mut line)
-            .expect("read the listening line");
+            .expect("read the listening line")
+            > 0
+            && !line.contains("listening on http://")
+        {
+            before_listening.push_str(&line);
+            line.clear();
+        }
         let addr = line
             .trim()
             .rsplit("http://")
             .next()
             .filter(|a| a.starts_with("127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .unwrap_or_else(|| panic!("no address in {line:?} after {before_listening:?}"))
             .to_owned();
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            before_listening,
+        }
     }
 
     /// `keyctl serve` over the sandbox's store.

@@ -116,7 +116,7 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
             out.display()
         )));
     }
-    let store = env.open_store()?;
+    let store = env.open_store_unlocked()?;
     let (path, _spool) = reread_input(source)?;
     let format = args
         .input_format

@@ -109,14 +109,23 @@ impl Env {
         })
     }
 
+    /// Opens the store for a command that signs or adds keys: [`Env::open_store`], then the
+    /// passphrase when the signing keys are encrypted.
+    fn open_store_unlocked(&self) -> Result<Store> {
+        let store = self.open_store()?;
+        keys::unlock(&store)?;
+        Ok(store)
+    }
+
     /// Opens the store for `keyctl serve`, with the server's smaller page cache.
     fn open_store_for_server(&self) -> Result<Store> {
         crate::control::open_directly(&self.store_path()?, store::SERVER_CACHE_MB)
     }
 
-    /// Runs a store-writing command here, or through the `keyctl serve` that holds the store.
+    /// Runs a store-writing command here (asking for the passphrase if it signs), or through
+    /// the `keyctl serve` that holds the store.
     fn apply(&self, op: crate::control::Op) -> Result<crate::control::Reply> {
-        crate::control::apply(&self.store_path()?, op, self.now)
+        crate::control::apply(&self.store_path()?, op, self.now, &keys::unlock)
     }
 }
 

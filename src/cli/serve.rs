@@ -77,6 +77,7 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
         ..ServeConfig::default()
     };
     let store = env.open_store_for_server()?;
+    super::keys::unlock_for_server(&store)?;
     http::init_logging();
     let state = std::sync::Arc::new(serve::AppState::new(store, config)?);
     http::block_on(async move {

@@ -25,13 +25,18 @@ use std::borrow::Borrow;
 use std::fs::{DirBuilder, File};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::keys::{KeyPair, PublicKey, TrustedKeys, KEY_LEN};
 use crate::license::{self, IssuedLicense, LicenseState, ShortKey, StateError};
+use crate::passphrase::{KeyEncryption, Passphrase, SealingKey};
 use crate::secret::SecretString;
 use crate::time::Timestamp;
 
@@ -40,6 +45,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Name of the lock file inside the store directory.
 const LOCK_FILE: &str = "keyctl.lock";
+/// Where [`Store::rewrite`] builds the new database, and where the old one goes meanwhile.
+const DB_NEW: &str = "db.new";
+const DB_OLD: &str = "db.old";
+/// The `meta` entry that records how the signing keys are encrypted (absent: in clear).
+const KEY_ENCRYPTION: &str = "key_encryption";
 
 /// Lifecycle of a signing key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +74,10 @@ impl KeyStatus {
     }
 }
 
-/// A signing key as stored. The seed is the private key.
+/// A signing key as stored: its private seed in clear (`seed`, lowercase hex) or, in a store
+/// whose keys are encrypted, sealed under the passphrase (`sealed`, see [`passphrase`]).
+/// `public` (base64url) lets verification work without the seed; records written before it
+/// existed have only `seed`, from which it is derived.
 #[derive(Clone, Serialize, Deserialize)]
 struct StoredKey {
     kid: String,
@@ -72,7 +85,12 @@ struct StoredKey {
     created: Timestamp,
     #[serde(default)]
     retired: Option<Timestamp>,
-    seed: SecretString,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    public: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed: Option<SecretString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<String>,
 }
 
 /// A key's public description.
@@ -223,6 +241,8 @@ pub struct Store {
     data_file: File,
     /// Held while the key set changes (rotate, retire), so such changes take turns.
     key_changes: std::sync::Mutex<()>,
+    /// The key that unseals the signing keys, once [`Store::unlock`] has derived it.
+    sealing: OnceLock<SealingKey>,
     _lock: File,
 }
 
@@ -246,9 +266,15 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 impl Store {
-    /// Creates a store at `path` (mode 0700) with `issuer` and a first active key.
-    /// Returns `false` with the existing store when one is already there.
-    pub fn init(path: &Path, issuer: &str, now: Timestamp) -> Result<(Store, bool)> {
+    /// Creates a store at `path` (mode 0700) with `issuer` and a first active key, encrypted
+    /// under `passphrase` if one is given. Returns `false` with the existing store when one is
+    /// already there (unchanged: not encrypted by this).
+    pub fn init(
+        path: &Path,
+        issuer: &str,
+        passphrase: Option<&Passphrase>,
+        now: Timestamp,
+    ) -> Result<(Store, bool)> {
         if looks_like_a_store(path) {
             return Store::open(path).map(|store| (store, false));
         }
@@ -269,6 +295,13 @@ impl Store {
         store.meta.insert("issuer", issuer.as_bytes())?;
         store.meta.insert("created", &now.to_be_bytes())?;
         store.meta.insert("product_seq", &0u64.to_be_bytes())?;
+        if let Some(passphrase) = passphrase {
+            let encryption = KeyEncryption::generate();
+            let sealing = encryption.derive(passphrase)?;
+            store.meta.insert(KEY_ENCRYPTION, to_json(&encryption))?;
+            let _ = store.sealing.set(sealing);
+        }
+        // The first key is sealed before it is ever written: its seed never touches the disk.
         store.put_key(&KeyPair::generate(), KeyStatus::Active, now)?;
         // Written last: a store whose init was interrupted has no version and is refused.
         store
@@ -276,6 +309,11 @@ impl Store {
             .insert("schema_version", SCHEMA_VERSION.to_string().as_bytes())?;
         store.flush()?;
         Ok((store, true))
+    }
+
+    /// Whether a store is at `path` (it may still fail to open).
+    pub fn exists(path: &Path) -> bool {
+        looks_like_a_store(path)
     }
 
     /// Opens the existing store at `path`.
@@ -325,6 +363,7 @@ impl Store {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
         }
+        finish_rewrite(path)?;
         // sled creates its files with the umask: they go into a directory only we can enter,
         // and are narrowed to 0600 once sled has made them.
         create_private_dir(&path.join("db"))?;
@@ -360,6 +399,7 @@ impl Store {
             db,
             data_file,
             key_changes: std::sync::Mutex::new(()),
+            sealing: OnceLock::new(),
             _lock: lock,
         })
     }
@@ -390,19 +430,29 @@ impl Store {
 
     // ---- keys -------------------------------------------------------------------------
 
-    /// The record of `key` as it is stored.
-    fn new_stored_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> StoredKey {
-        StoredKey {
+    /// The record of `key` as it is stored: sealed when the store's keys are encrypted,
+    /// which needs the store unlocked.
+    fn new_stored_key(
+        &self,
+        key: &KeyPair,
+        status: KeyStatus,
+        now: Timestamp,
+    ) -> Result<StoredKey> {
+        let mut stored = StoredKey {
             kid: key.kid().to_owned(),
             status,
             created: now,
             retired: None,
-            seed: SecretString::new(hex::encode(key.seed().as_ref())),
-        }
+            public: None,
+            seed: None,
+            sealed: None,
+        };
+        stored.set_secret(key, self.sealing_key()?);
+        Ok(stored)
     }
 
     fn put_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> Result<KeyRecord> {
-        let stored = self.new_stored_key(key, status, now);
+        let stored = self.new_stored_key(key, status, now)?;
         // compare_and_swap from "absent": a kid already stored is never overwritten.
         match self
             .keys
@@ -479,7 +529,7 @@ impl Store {
                     KeyStatus::Trusted => None,
                 }
             }
-            None => Some(self.new_stored_key(&KeyPair::generate(), KeyStatus::Active, now)),
+            None => Some(self.new_stored_key(&KeyPair::generate(), KeyStatus::Active, now)?),
         };
         let new_kid = new_key
             .as_ref()
@@ -535,29 +585,216 @@ impl Store {
         Ok(stored.record())
     }
 
-    /// The key pair for `kid`.
+    /// The key pair for `kid` (the store must be unlocked if its keys are encrypted).
     pub fn key_pair(&self, kid: &str) -> Result<KeyPair> {
-        self.stored_key(kid)?.pair()
+        self.pair(&self.stored_key(kid)?)
     }
 
-    /// The active signing key.
+    /// The active signing key (the store must be unlocked if its keys are encrypted).
     pub fn active_key(&self) -> Result<KeyPair> {
+        self.pair(&self.stored_active_key()?)
+    }
+
+    fn stored_active_key(&self) -> Result<StoredKey> {
         self.stored_keys()?
             .into_iter()
             .find(|k| k.status == KeyStatus::Active)
-            .ok_or(Error::NoActiveKey)?
-            .pair()
+            .ok_or(Error::NoActiveKey)
     }
 
-    /// The keys licenses are verified with: all but the retired ones.
+    /// The active key's public half; never needs the passphrase.
+    pub fn active_key_public(&self) -> Result<PublicKey> {
+        self.stored_active_key()?.public_key()
+    }
+
+    /// The public key of `kid`; never needs the passphrase.
+    pub fn public_key(&self, kid: &str) -> Result<PublicKey> {
+        self.stored_key(kid)?.public_key()
+    }
+
+    /// The keys licenses are verified with: all but the retired ones. Never needs the
+    /// passphrase.
     pub fn trusted_keys(&self) -> Result<TrustedKeys> {
         let keys = self
             .stored_keys()?
             .iter()
             .filter(|k| k.status != KeyStatus::Retired)
-            .map(|k| k.pair().map(|pair| pair.public()))
+            .map(StoredKey::public_key)
             .collect::<Result<Vec<PublicKey>>>()?;
         Ok(TrustedKeys::new(keys))
+    }
+
+    // ---- key encryption ---------------------------------------------------------------
+
+    fn key_encryption(&self) -> Result<Option<KeyEncryption>> {
+        self.meta
+            .get(KEY_ENCRYPTION)?
+            .map(|value| from_json(&value))
+            .transpose()
+    }
+
+    /// Whether the signing keys are encrypted under a passphrase.
+    pub fn keys_encrypted(&self) -> Result<bool> {
+        Ok(self.meta.contains_key(KEY_ENCRYPTION)?)
+    }
+
+    /// Derives the key that unseals the signing keys from `passphrase`, checks it against the
+    /// active key, and keeps it (zeroized on drop) for as long as the store is open. Without
+    /// encryption this does nothing.
+    pub fn unlock(&self, passphrase: &Passphrase) -> Result<()> {
+        let Some(encryption) = self.key_encryption()? else {
+            return Ok(());
+        };
+        let sealing = encryption.derive(passphrase)?;
+        let active = self.stored_active_key()?;
+        match &active.sealed {
+            Some(sealed) if sealing.unseal(sealed, &active.kid).is_none() => {
+                return Err(Error::WrongPassphrase {
+                    what: format!("store {}", self.path.display()),
+                })
+            }
+            _ => {}
+        }
+        let _ = self.sealing.set(sealing);
+        Ok(())
+    }
+
+    /// The unsealing key when the keys are encrypted (an error if the store is locked);
+    /// `None` when they are not.
+    fn sealing_key(&self) -> Result<Option<&SealingKey>> {
+        if !self.keys_encrypted()? {
+            return Ok(None);
+        }
+        self.sealing
+            .get()
+            .map(Some)
+            .ok_or_else(|| Error::KeysLocked {
+                path: self.path.clone(),
+            })
+    }
+
+    fn pair(&self, stored: &StoredKey) -> Result<KeyPair> {
+        let sealing = match stored.sealed {
+            Some(_) => self.sealing_key()?,
+            None => None,
+        };
+        stored.pair(sealing)
+    }
+
+    /// Encrypts every signing key under `passphrase` and rewrites the database, so that no
+    /// earlier clear copy of a seed is left in sled's files. The store is closed afterwards.
+    pub fn encrypt_keys(self, passphrase: &Passphrase) -> Result<usize> {
+        if self.keys_encrypted()? {
+            return Err(Error::Conflict(format!(
+                "the signing keys of store {} are encrypted already",
+                self.path.display()
+            )));
+        }
+        let encryption = KeyEncryption::generate();
+        let sealing = encryption.derive(passphrase)?;
+        let keys = self
+            .stored_keys()?
+            .into_iter()
+            .map(|mut stored| {
+                let pair = stored.pair(None)?;
+                stored.set_secret(&pair, Some(&sealing));
+                Ok(stored)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let count = keys.len();
+        self.rewrite(&keys, Some(&encryption))?;
+        Ok(count)
+    }
+
+    /// Stores every signing key in clear again (the store must be unlocked). The store is
+    /// closed afterwards.
+    pub fn decrypt_keys(self) -> Result<usize> {
+        let Some(sealing) = self.sealing_key()? else {
+            return Err(Error::Conflict(format!(
+                "the signing keys of store {} are not encrypted",
+                self.path.display()
+            )));
+        };
+        let keys = self
+            .stored_keys()?
+            .into_iter()
+            .map(|mut stored| {
+                let pair = stored.pair(Some(sealing))?;
+                stored.set_secret(&pair, None);
+                Ok(stored)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let count = keys.len();
+        self.rewrite(&keys, None)?;
+        Ok(count)
+    }
+
+    /// Copies the database into `db.new` with `keys` as the whole `keys` tree and the key
+    /// encryption settings replaced, then swaps it in for `db` (see [`finish_rewrite`]).
+    /// A fresh database holds no stale copy of what was overwritten, as sled's log would.
+    fn rewrite(self, keys: &[StoredKey], encryption: Option<&KeyEncryption>) -> Result<()> {
+        let new_path = self.path.join(DB_NEW);
+        if new_path.exists() {
+            std::fs::remove_dir_all(&new_path).map_err(|e| Error::io(&new_path, e))?;
+        }
+        create_private_dir(&new_path)?;
+        let copy = sled::Config::new()
+            .path(&new_path)
+            .cache_capacity(cache_bytes(DEFAULT_CACHE_MB))
+            .open()?;
+        for name in self.db.tree_names() {
+            if &*name == b"__sled__default" {
+                continue;
+            }
+            let from = self.db.open_tree(&name)?;
+            let to = copy.open_tree(&name)?;
+            if &*name == b"keys" {
+                for key in keys {
+                    to.insert(key.kid.as_bytes(), to_json(key))?;
+                }
+                continue;
+            }
+            // In batches: one sled write per 4096 entries instead of one per entry.
+            let mut batch = sled::Batch::default();
+            for (n, entry) in from.iter().enumerate() {
+                let (key, value) = entry?;
+                batch.insert(key, value);
+                if n % 4096 == 4095 {
+                    to.apply_batch(std::mem::take(&mut batch))?;
+                }
+            }
+            to.apply_batch(batch)?;
+            if &*name == b"meta" {
+                match encryption {
+                    Some(encryption) => to.insert(KEY_ENCRYPTION, to_json(encryption))?,
+                    None => to.remove(KEY_ENCRYPTION)?,
+                };
+            }
+        }
+        copy.flush()?;
+        let new_data = new_path.join("db");
+        File::open(&new_data)
+            .and_then(|file| file.sync_all())
+            .map_err(|e| Error::io(&new_data, e))?;
+        drop(copy);
+        make_private(&new_path)?;
+        File::open(&new_path)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|e| Error::io(&new_path, e))?;
+        // Close the old database (a duplicate of the lock file's descriptor keeps the lock),
+        // then swap the directories.
+        let path = self.path.clone();
+        let lock = self
+            ._lock
+            .try_clone()
+            .map_err(|e| Error::io(path.join(LOCK_FILE), e))?;
+        drop(self);
+        let db = path.join("db");
+        let old = path.join(DB_OLD);
+        std::fs::rename(&db, &old).map_err(|e| Error::io(&db, e))?;
+        finish_rewrite(&path)?;
+        drop(lock);
+        Ok(())
     }
 
     // ---- products ---------------------------------------------------------------------
@@ -807,6 +1044,41 @@ impl LicenseState for Store {
 }
 
 impl StoredKey {
+    /// Records `pair`'s secret: sealed with `sealing`, else the seed in clear.
+    fn set_secret(&mut self, pair: &KeyPair, sealing: Option<&SealingKey>) {
+        let seed = pair.seed();
+        self.public = Some(B64URL.encode(pair.public().verifying_key().as_bytes()));
+        match sealing {
+            Some(sealing) => {
+                self.sealed = Some(sealing.seal(&seed, &self.kid));
+                self.seed = None;
+            }
+            None => {
+                self.seed = Some(SecretString::new(hex::encode(seed.as_ref())));
+                self.sealed = None;
+            }
+        }
+    }
+
+    fn damaged(&self) -> Error {
+        Error::Store(format!("key {} is damaged in the store", self.kid))
+    }
+
+    /// The public key, from `public` or else from the seed; its kid must be the record's.
+    fn public_key(&self) -> Result<PublicKey> {
+        let public = match (&self.public, &self.seed) {
+            (Some(x), _) => B64URL
+                .decode(x)
+                .ok()
+                .and_then(|bytes| PublicKey::from_bytes(&bytes, &self.kid).ok()),
+            (None, Some(_)) => self.pair(None).ok().map(|pair| pair.public()),
+            (None, None) => None,
+        };
+        public
+            .filter(|public| public.kid() == self.kid)
+            .ok_or_else(|| self.damaged())
+    }
+
     fn record(&self) -> KeyRecord {
         KeyRecord {
             kid: self.kid.clone(),
@@ -816,13 +1088,28 @@ impl StoredKey {
         }
     }
 
-    fn pair(&self) -> Result<KeyPair> {
-        let bytes = zeroize::Zeroizing::new(hex::decode(self.seed.expose()).unwrap_or_default());
-        let seed: &[u8; KEY_LEN] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::Store(format!("key {} is damaged in the store", self.kid)))?;
-        Ok(KeyPair::from_seed(seed))
+    /// The key pair, from the seed in clear or unsealed with `sealing`.
+    fn pair(&self, sealing: Option<&SealingKey>) -> Result<KeyPair> {
+        let pair = match (&self.seed, &self.sealed, sealing) {
+            (Some(seed), _, _) => {
+                let bytes = Zeroizing::new(hex::decode(seed.expose()).unwrap_or_default());
+                let seed: &[u8; KEY_LEN] =
+                    bytes.as_slice().try_into().map_err(|_| self.damaged())?;
+                KeyPair::from_seed(seed)
+            }
+            (None, Some(sealed), Some(sealing)) => {
+                let seed = sealing
+                    .unseal(sealed, &self.kid)
+                    .ok_or_else(|| self.damaged())?;
+                KeyPair::from_seed(&seed)
+            }
+            _ => return Err(self.damaged()),
+        };
+        // A seed that does not give the record's key id was not written by keyctl.
+        if pair.kid() != self.kid {
+            return Err(self.damaged());
+        }
+        Ok(pair)
     }
 }
 
@@ -837,6 +1124,27 @@ pub(crate) fn activation_key(license_id: &str, hwid: &str) -> Vec<u8> {
     key.push(0);
     key.extend_from_slice(hwid.as_bytes());
     key
+}
+
+/// Completes an interrupted [`Store::rewrite`] (call with the store locked): once `db.new`
+/// is complete, the old `db` is renamed `db.old`, then `db.new` becomes `db` and `db.old`
+/// is removed. So `db.new` beside `db` is an unfinished copy (removed), `db.new` without
+/// `db` is the finished one (put in place), and `db.old` is always removed.
+fn finish_rewrite(path: &Path) -> Result<()> {
+    let (db, new, old) = (path.join("db"), path.join(DB_NEW), path.join(DB_OLD));
+    if new.exists() {
+        if db.exists() {
+            std::fs::remove_dir_all(&new).map_err(|e| Error::io(&new, e))?;
+        } else {
+            std::fs::rename(&new, &db).map_err(|e| Error::io(&new, e))?;
+        }
+    }
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    }
+    File::open(path)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|e| Error::io(path, e))
 }
 
 /// Whether `path` holds a store: its lock file, or (should the lock file have been removed)
@@ -971,7 +1279,8 @@ mod tests {
 
     fn temp_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Store::init(&dir.path().join("store"), "Vendor", 1_795_000_000).unwrap();
+        let (store, _) =
+            Store::init(&dir.path().join("store"), "Vendor", None, 1_795_000_000).unwrap();
         (dir, store)
     }
 
@@ -991,6 +1300,32 @@ mod tests {
         let keys = store.keys().unwrap();
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].status, KeyStatus::Active);
+    }
+
+    #[test]
+    fn an_interrupted_rewrite_is_finished_or_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path();
+        let marked = |name: &str, mark: &str| {
+            std::fs::create_dir(path.join(name)).unwrap();
+            std::fs::write(path.join(name).join("mark"), mark).unwrap();
+        };
+        let mark = || std::fs::read_to_string(path.join("db/mark")).unwrap();
+        // The copy was not finished: the old database stays.
+        marked("db", "old");
+        marked(DB_NEW, "partial");
+        finish_rewrite(path).unwrap();
+        assert_eq!((mark(), path.join(DB_NEW).exists()), ("old".into(), false));
+        // The copy was finished and the old database moved aside: the copy goes in place.
+        std::fs::rename(path.join("db"), path.join(DB_OLD)).unwrap();
+        marked(DB_NEW, "new");
+        finish_rewrite(path).unwrap();
+        assert_eq!(mark(), "new");
+        assert!(!path.join(DB_OLD).exists() && !path.join(DB_NEW).exists());
+        // Only the old database is left over: it goes.
+        marked(DB_OLD, "stale");
+        finish_rewrite(path).unwrap();
+        assert_eq!((mark(), path.join(DB_OLD).exists()), ("new".into(), false));
     }
 
     #[test]

@@ -327,6 +327,34 @@ pub fn details(rows: &[(&str, impl AsRef<str>)]) -> String {
         .collect()
 }
 
+/// Asserts that every directory under `dir` (and `dir`) is mode 0700 and every file 0600.
+#[track_caller]
+pub fn assert_private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(dir: &Path, found: &mut Vec<(String, u32)>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir") {
+            let path = entry.expect("dir entry").path();
+            let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o7777;
+            let wanted = if path.is_dir() { 0o700 } else { 0o600 };
+            if mode != wanted {
+                found.push((path.display().to_string(), mode));
+            }
+            if path.is_dir() {
+                walk(&path, found);
+            }
+        }
+    }
+    let mut exposed = Vec::new();
+    walk(dir, &mut exposed);
+    let top = std::fs::metadata(dir).expect("stat").permissions().mode() & 0o7777;
+    assert_eq!(
+        (top, exposed),
+        (0o700, vec![]),
+        "not private under {}",
+        dir.display()
+    );
+}
+
 /// Runs an external tool the test depends on; fails the test, loudly, when it is missing.
 pub fn tool(program: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(program)
