@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
 
-use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -192,43 +191,22 @@ fn verify_group(
     state: Option<&(dyn LicenseState + Sync)>,
 ) -> Vec<(u64, Verdict)> {
     let mut results: Vec<(u64, Option<Verdict>)> = Vec::with_capacity(group.len());
-    let mut pending: Vec<(usize, &Item, Decoded<'_>, &VerifyingKey)> =
-        Vec::with_capacity(group.len());
+    let mut pending: Vec<(usize, &Item, Decoded<'_>)> = Vec::with_capacity(group.len());
     for entry in group {
         match entry {
             Err((line, verdict)) => results.push((*line, Some(verdict.clone()))),
             Ok(item) => match license::decode(&item.token) {
                 Err(verdict) => results.push((item.line, Some(verdict))),
-                Ok(decoded) => match keys.find(&decoded.kid) {
-                    None => {
-                        let verdict =
-                            license::check_signature(&decoded, keys).expect_err("kid is unknown");
-                        results.push((item.line, Some(verdict)));
-                    }
-                    Some(key) => {
-                        pending.push((results.len(), item, decoded, key.verifying_key()));
-                        results.push((item.line, None));
-                    }
-                },
+                Ok(decoded) => {
+                    pending.push((results.len(), item, decoded));
+                    results.push((item.line, None));
+                }
             },
         }
     }
-    let messages: Vec<&[u8]> = pending
-        .iter()
-        .map(|(_, _, d, _)| d.signing_input.as_bytes())
-        .collect();
-    let signatures: Vec<Signature> = pending
-        .iter()
-        .map(|(_, _, d, _)| Signature::from_bytes(&d.signature))
-        .collect();
-    let verifying: Vec<VerifyingKey> = pending.iter().map(|(_, _, _, k)| **k).collect();
-    let all_good = ed25519_dalek::verify_batch(&messages, &signatures, &verifying).is_ok();
-    for (slot, item, decoded, _) in pending {
-        let signature = if all_good {
-            Ok(())
-        } else {
-            license::check_signature(&decoded, keys)
-        };
+    let tokens: Vec<&Decoded<'_>> = pending.iter().map(|(_, _, decoded)| decoded).collect();
+    let signatures = license::check_signatures(&tokens, keys);
+    for ((slot, item, decoded), signature) in pending.into_iter().zip(signatures) {
         results[slot].1 = Some(match signature {
             Ok(()) => check(decoded, item, defaults, state),
             Err(verdict) => verdict,
