@@ -133,3 +133,49 @@ fn the_native_client_validates_online_and_names_the_step_that_failed() {
         )
     );
 }
+
+/// `target/debug/examples/desktop`, which `cargo test` builds beside the test binary.
+fn desktop_example() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/desktop")
+}
+
+#[test]
+fn the_desktop_example_checks_offline_then_online() {
+    let sandbox = Sandbox::with_products();
+    let issued = sandbox.issue_app(&[]);
+    let license = sandbox.write("license.jwt", &issued.jwt);
+    let public = sandbox.path("vendor.pub.pem");
+    sandbox.run(["key", "export", "--out", &public]).success();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(desktop_example())
+            .args(args)
+            .output()
+            .expect("run the desktop example (built by cargo test)");
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, stdout) = run(&[&license, &public, "app"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("offline: {\"code\":\"valid\""),
+        "{stdout}"
+    );
+    let (code, stdout) = run(&[&license, &public, "web"]);
+    assert_eq!(code, Some(7), "{stdout}");
+
+    let secret = sandbox.write("signer.secret", &issued.secret);
+    let server = Server::serve(&sandbox, &[]);
+    let signer = Server::start(
+        &sandbox,
+        &["signer", "--secret-file", &secret, "--allow-no-origin"],
+    );
+    let signer_url = format!("http://{}/v1/sign", signer.addr);
+    let server_url = format!("http://{}", server.addr);
+    let (code, stdout) = run(&[&license, &public, "app", &signer_url, &server_url]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("\nonline: {\"code\":\"valid\""), "{stdout}");
+}
