@@ -108,19 +108,19 @@ pub fn rfc3339(timestamp: Timestamp) -> String {
 
 /// A UTC calendar time, to the second, in the years 0000-9999.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Civil {
+pub(crate) struct Civil {
     /// 0-9999.
-    pub year: i64,
+    pub(crate) year: i64,
     /// 1-12.
-    pub month: u32,
+    pub(crate) month: u32,
     /// 1-31.
-    pub day: u32,
+    pub(crate) day: u32,
     /// 0-23.
-    pub hour: u32,
+    pub(crate) hour: u32,
     /// 0-59.
-    pub minute: u32,
+    pub(crate) minute: u32,
     /// 0-59.
-    pub second: u32,
+    pub(crate) second: u32,
 }
 
 /// The seconds from 0000-01-01 to the epoch, and the last second of 9999.
@@ -129,7 +129,7 @@ const YEAR_0: Timestamp = -62_167_219_200;
 /// The UTC calendar time of `timestamp`, or `None` outside the years 0000-9999. Done by
 /// hand (Howard Hinnant's `civil_from_days`): a general date library's formatting machinery
 /// would be most of the WebAssembly package.
-pub fn civil(timestamp: Timestamp) -> Option<Civil> {
+pub(crate) fn civil(timestamp: Timestamp) -> Option<Civil> {
     if !(YEAR_0..=MAX_SECONDS).contains(&timestamp) {
         return None;
     }
@@ -157,7 +157,7 @@ pub fn civil(timestamp: Timestamp) -> Option<Civil> {
 impl Civil {
     /// The Unix time of a calendar time, or `None` when it is not a real one (month 13,
     /// February 30, hour 24) or outside the years 0000-9999.
-    pub fn timestamp(&self) -> Option<Timestamp> {
+    pub(crate) fn timestamp(&self) -> Option<Timestamp> {
         let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
         let month_days = match self.month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
