@@ -247,11 +247,17 @@ impl SignBody {
 }
 
 async fn sign_v1(State(config): State<Shared>, headers: HeaderMap, Body(body): Body) -> Response {
-    let mut response = match sign_v1_body(&config, &headers, &body) {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
-    };
-    if let Some(origin) = config.allowed_origin(&headers) {
+    v1_answer(&config, &headers, sign_v1_body(&config, &headers, &body))
+}
+
+/// A `/v1/sign` answer, JSON, with the CORS headers of an allowed origin (errors too).
+fn v1_answer(
+    config: &SignerConfig,
+    headers: &HeaderMap,
+    result: Result<Response, SignerError>,
+) -> Response {
+    let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    if let Some(origin) = config.allowed_origin(headers) {
         let h = response.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         h.insert(header::VARY, HeaderValue::from_static("Origin"));
@@ -278,16 +284,7 @@ fn sign_v1_body(
 /// `GET /v1/sign`: KEYCTL1 for the client's `x-datetime` (within the skew of this clock) and
 /// `x-token`, the headers of the Media-IO flow.
 async fn sign_v1_headers(State(config): State<Shared>, headers: HeaderMap) -> Response {
-    let mut response = match sign_v1_from_headers(&config, &headers) {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
-    };
-    if let Some(origin) = config.allowed_origin(&headers) {
-        let h = response.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    response
+    v1_answer(&config, &headers, sign_v1_from_headers(&config, &headers))
 }
 
 fn sign_v1_from_headers(

@@ -34,6 +34,22 @@ fn verdict_json(verdict: &Verdict) -> String {
     value.to_string()
 }
 
+/// The context of a check, from the JavaScript arguments.
+fn context<'a>(
+    product: &'a str,
+    domain: Option<&'a str>,
+    now: f64,
+    leeway: f64,
+) -> Result<Context<'a>, JsError> {
+    Ok(Context {
+        product,
+        domain,
+        machine: None,
+        now: seconds(now, "now")?,
+        leeway: seconds(leeway, "leeway")?,
+    })
+}
+
 /// Verifies `token` with `keys` (a JWKS JSON string or an SPKI PEM) for `product` (and
 /// `domain`) at `now` (Unix seconds) with `leeway` seconds. Returns the verdict's JSON.
 #[wasm_bindgen(js_name = verifyLicenseJson)]
@@ -46,19 +62,12 @@ pub fn verify_license_json(
     leeway: f64,
 ) -> Result<String, JsError> {
     let trusted = TrustedKeys::new(PublicKey::parse_any(keys, "keys").map_err(error)?);
-    let ctx = Context {
-        product,
-        domain: domain.as_deref(),
-        machine: None,
-        now: seconds(now, "now")?,
-        leeway: seconds(leeway, "leeway")?,
-    };
+    let ctx = context(product, domain.as_deref(), now, leeway)?;
     Ok(verdict_json(&license::verify(token, &trusted, &ctx, None)))
 }
 
-/// The checks a product can make without keys (the form, the time window, product and
-/// domain), before it asks a server: the verdict's JSON, `license` `null` since the
-/// signature was not checked.
+/// The checks a product can make without keys, before it asks a server
+/// ([`license::check_unverified`]): the verdict's JSON, `license` always `null`.
 #[wasm_bindgen(js_name = checkClaimsJson)]
 pub fn check_claims_json(
     token: &str,
@@ -67,19 +76,8 @@ pub fn check_claims_json(
     now: f64,
     leeway: f64,
 ) -> Result<String, JsError> {
-    let ctx = Context {
-        product,
-        domain: domain.as_deref(),
-        machine: None,
-        now: seconds(now, "now")?,
-        leeway: seconds(leeway, "leeway")?,
-    };
-    let mut verdict = match license::decode(token) {
-        Ok(decoded) => license::check_claims(decoded.claims, &ctx, None),
-        Err(verdict) => verdict,
-    };
-    verdict.claims = None;
-    Ok(verdict_json(&verdict))
+    let ctx = context(product, domain.as_deref(), now, leeway)?;
+    Ok(verdict_json(&license::check_unverified(token, &ctx)))
 }
 
 /// `YYYYMMDDTHHMMSSZ` for `now_ms` milliseconds since the epoch.

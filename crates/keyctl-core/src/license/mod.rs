@@ -15,8 +15,8 @@ pub use issue::issue;
 pub use issue::{check_product_id, validate, IssueRequest, IssuedLicense, Issuer};
 pub use shortkey::ShortKey;
 pub use verify::{
-    check_claims, check_signature, check_signatures, decode, domain_matches, verify, Context,
-    Decoded, LicenseState, Outcome, StateError, Verdict,
+    check_claims, check_signature, check_signatures, check_unverified, decode, domain_matches,
+    verify, Context, Decoded, LicenseState, Outcome, StateError, Verdict,
 };
 
 /// The largest license JWT keyctl issues or accepts, in bytes.

@@ -455,6 +455,18 @@ pub fn check_claims(
     }
 }
 
+/// The checks a product can make without the vendor's keys, before it asks a server: the
+/// form, the time window, the product and the domain. The signature is not checked, so the
+/// verdict never carries claims (they are unverified); only the server can say `valid`.
+pub fn check_unverified(token: &str, ctx: &Context<'_>) -> Verdict {
+    let mut verdict = match decode(token) {
+        Ok(decoded) => check_claims(decoded.claims, ctx, None),
+        Err(verdict) => verdict,
+    };
+    verdict.claims = None;
+    verdict
+}
+
 /// Verifies `token` for `ctx`: the whole spec order in one call.
 pub fn verify(
     token: &str,
