@@ -82,8 +82,8 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
     let state = std::sync::Arc::new(serve::AppState::new(store, config)?);
     http::block_on(async move {
         let listener = http::bind(args.listen).await?;
-        announce("serve", &listener);
-        serve::run(state, listener, http::shutdown_signal()).await?;
+        let ready = |listener: &tokio::net::TcpListener| announce("serve", listener);
+        serve::run(state, listener, ready, http::shutdown_signal()).await?;
         Ok(0)
     })
 }

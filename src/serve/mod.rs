@@ -237,14 +237,18 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
 }
 
 /// Serves `state` until `shutdown` completes: HTTP on `listener`, the control socket in the
-/// store directory. On the way out, requests in flight finish and the store is synced.
+/// store directory. `ready` is called once both accept connections (a supervisor or a test
+/// that waits for it can then use either). On the way out, requests in flight finish and the
+/// store is synced.
 pub async fn run(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
+    ready: impl FnOnce(&tokio::net::TcpListener),
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let limits = state.config.limits;
     let control = socket::start(Arc::clone(&state))?;
+    ready(&listener);
     http::serve(listener, router(Arc::clone(&state)), limits, shutdown).await;
     control.stop();
     state.store.flush()
