@@ -268,3 +268,16 @@ fn an_existing_out_file_is_refused_before_anything_is_issued() {
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert_eq!(jsonl(&std::fs::read_to_string(&out).unwrap()).len(), 3);
 }
+
+#[test]
+fn a_batch_of_one_issues_one_license() {
+    let sandbox = Sandbox::with_products();
+    let input = sandbox.write("one.jsonl", "{\"licensee\":\"a\",\"products\":[\"app\"]}\n");
+    let run = sandbox.run(["license", "issue", "--batch", &input]);
+    assert!(
+        run.stderr.starts_with("keyctl: issued 1 license in "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!((run.code, license_count(&sandbox)), (0, 1));
+}
