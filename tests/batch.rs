@@ -23,6 +23,30 @@ fn jsonl(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Member `name` of each JSON line of `text`.
+fn column(text: &str, name: &str) -> Vec<Value> {
+    jsonl(text).iter().map(|line| line[name].clone()).collect()
+}
+
+/// JSON strings.
+fn strings<const N: usize>(texts: [&str; N]) -> Vec<Value> {
+    texts.iter().map(|t| json!(t)).collect()
+}
+
+/// `keyctl license issue --batch INPUT --skip-invalid --rejects REJECTS --force`.
+fn issue_skipping_invalid(sandbox: &Sandbox, input: &str, rejects: &str) -> crate::common::Run {
+    sandbox.run([
+        "license",
+        "issue",
+        "--batch",
+        input,
+        "--skip-invalid",
+        "--rejects",
+        rejects,
+        "--force",
+    ])
+}
+
 fn license_count(sandbox: &Sandbox) -> usize {
     sandbox
         .run(["license", "list", "--json"])
@@ -280,4 +304,80 @@ fn a_batch_of_one_issues_one_license() {
         run.stderr
     );
     assert_eq!((run.code, license_count(&sandbox)), (0, 1));
+}
+
+#[test]
+fn errors_name_the_physical_line_whatever_the_line_ends() {
+    let sandbox = Sandbox::with_products();
+    let good = |n: usize| format!("user{n},app");
+    let bad = |n: usize| format!("user{n},app;ghost");
+    let csv = |rows: &[String], end: &str, bom: &str| {
+        format!("{bom}licensee,products{end}{}", rows.join(end))
+    };
+    let ghost = |line: u64| json!({"line": line, "error": "products: product `ghost` not found", "row": format!("user{},app;ghost", line - 2)});
+    for (name, end, bom) in [
+        ("lf", "\n", ""),
+        ("crlf", "\r\n", ""),
+        ("cr", "\r", ""),
+        ("bom-crlf", "\r\n", "\u{feff}"),
+    ] {
+        // Bad rows on line 2 (the first row), line 4 and line 6, the last, with no line end.
+        let rows = [bad(0), good(1), bad(2), good(3), bad(4)];
+        let input = sandbox.write(&format!("{name}.csv"), csv(&rows, end, bom));
+        let rejects = sandbox.path(&format!("{name}.rejects"));
+        let run = issue_skipping_invalid(&sandbox, &input, &rejects);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert_eq!(column(&run.stdout, "line"), [json!(3), json!(5)], "{name}");
+        let rejected = jsonl(&std::fs::read_to_string(&rejects).unwrap());
+        assert_eq!(rejected, [ghost(2), ghost(4), ghost(6)], "{name}");
+
+        // Without --skip-invalid, each is the error once the rows before it are good.
+        for (line, rows) in [
+            (2, rows.clone()),
+            (4, [good(0), good(1), bad(2), good(3), bad(4)]),
+            (6, [good(0), good(1), good(2), good(3), bad(4)]),
+        ] {
+            let input = sandbox.write(&format!("{name}-{line}.csv"), csv(&rows, end, bom));
+            sandbox.run(["license", "issue", "--batch", &input]).error(
+                2,
+                &format!("batch line {line}: products: product `ghost` not found"),
+            );
+        }
+
+        // JSON Lines: the same positions, counted from line 1.
+        let jsonl_rows: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                let (licensee, products) = row.split_once(',').unwrap();
+                json!({"licensee": licensee, "products": products}).to_string()
+            })
+            .collect();
+        let input = sandbox.write(
+            &format!("{name}.jsonl"),
+            format!("{bom}{}", jsonl_rows.join(end)),
+        );
+        sandbox
+            .run(["license", "issue", "--batch", &input])
+            .error(2, "batch line 1: products: product `ghost` not found");
+        let run = issue_skipping_invalid(&sandbox, &input, &rejects);
+        let lines = column(&std::fs::read_to_string(&rejects).unwrap(), "line");
+        assert_eq!(
+            (run.code, lines),
+            (0, vec![json!(1), json!(3), json!(5)]),
+            "{name}"
+        );
+    }
+    assert_eq!(license_count(&sandbox), 16);
+}
+
+#[test]
+fn batch_verify_counts_lines_ended_by_cr_crlf_or_lf_after_a_bom() {
+    let sandbox = Sandbox::with_products();
+    let jwt = sandbox.issue_app(&[]).jwt;
+    let input = format!("\u{feff}{jwt}\r{jwt}\r\n\r\n{jwt}\n{jwt}");
+    let run = sandbox.run_stdin(["verify", "--batch", "-", "--product", "app"], input);
+    let lines = column(&run.stdout, "line");
+    assert_eq!(lines[..4], [1, 2, 4, 5].map(|line| json!(line)));
+    assert_eq!(column(&run.stdout, "code")[..4], strings(["valid"; 4]));
+    assert_eq!((run.code, lines.len()), (0, 5), "{}", run.stdout);
 }
