@@ -381,3 +381,25 @@ fn batch_verify_counts_lines_ended_by_cr_crlf_or_lf_after_a_bom() {
     assert_eq!(column(&run.stdout, "code")[..4], strings(["valid"; 4]));
     assert_eq!((run.code, lines.len()), (0, 5), "{}", run.stdout);
 }
+
+#[test]
+fn a_ref_repeated_in_one_file_is_an_error_of_the_later_row() {
+    let sandbox = Sandbox::with_products();
+    let input = sandbox.write(
+        "orders.csv",
+        "licensee,products,ref\na,app,A-1\nb,app,A-2\nc,web;app,A-1\nd,web,A-1\n",
+    );
+    sandbox
+        .run(["license", "issue", "--batch", &input])
+        .error(2, "batch line 4: ref: `A-1` is also on line 2");
+    assert_eq!(license_count(&sandbox), 0);
+
+    let rejects = sandbox.path("rejects.jsonl");
+    let run = issue_skipping_invalid(&sandbox, &input, &rejects);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(column(&run.stdout, "licensee"), strings(["a", "b", "d"]));
+    assert_eq!(
+        jsonl(&std::fs::read_to_string(&rejects).unwrap()),
+        [json!({"line": 4, "error": "ref: `A-1` is also on line 2", "row": "c,web;app,A-1"})]
+    );
+}

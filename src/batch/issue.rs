@@ -188,8 +188,8 @@ fn sign_chunks(
         chunk.clear();
         for row in rows.by_ref() {
             // Rows that failed pass one were rejected there (or stopped the batch).
-            if let (line, Ok(request)) = row? {
-                chunk.push((line, request));
+            if let (line, Ok(row)) = row? {
+                chunk.push((line, row.request));
                 if chunk.len() == CHUNK {
                     break;
                 }

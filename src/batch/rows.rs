@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, Read};
 
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::license::IssueRequest;
@@ -14,7 +15,7 @@ use crate::time::{parse_instant, DayEdge, Timestamp};
 pub const MAX_LINE: usize = 64 * 1024;
 
 /// The columns (CSV) or members (JSONL) of a row; only `licensee` and `products` are required.
-pub const FIELDS: [&str; 8] = [
+pub const FIELDS: [&str; 9] = [
     "licensee",
     "products",
     "expires",
@@ -23,7 +24,11 @@ pub const FIELDS: [&str; 8] = [
     "domains",
     "features",
     "meta",
+    "ref",
 ];
+
+/// The longest order reference (`ref`) a row may carry, in bytes.
+pub const MAX_REF: usize = 128;
 
 /// The format of batch input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -54,6 +59,8 @@ pub struct RowError {
     pub reason: String,
     /// The row's text, for the reject file.
     pub text: String,
+    /// The earlier line with the same ref, when that is what is wrong.
+    pub repeats: Option<u64>,
 }
 
 impl RowError {
@@ -62,6 +69,7 @@ impl RowError {
             line,
             reason: reason.into(),
             text,
+            repeats: None,
         }
     }
 }
@@ -79,10 +87,92 @@ pub struct Rules {
     pub now: Timestamp,
     /// The products that exist; `None` skips the check.
     pub products: Option<HashSet<String>>,
+    /// Whether a row whose ref an earlier row has, for a product both cover, is an error.
+    pub find_repeats: bool,
+}
+
+/// The refs seen so far, to find rows that repeat one: 96-bit SHA-256 prefixes of (product,
+/// ref) and the line that had each first. That is 16 bytes a pair (about 35 MB for a
+/// million refs with the table's slack), and a false repeat is as likely as a collision of
+/// 96-bit hashes: about one in 10^16 for a million refs.
+#[derive(Default)]
+struct Repeats(HashMap<[u8; 12], u32>);
+
+impl Repeats {
+    /// The error of a row whose ref an earlier row has; notes the row's refs otherwise.
+    fn check(&mut self, line: u64, row: &RowRequest) -> std::result::Result<(), (String, u64)> {
+        let Some(order_ref) = &row.order_ref else {
+            return Ok(());
+        };
+        let Ok(short_line) = u32::try_from(line) else {
+            let reason = format!(
+                "ref: rows with a ref must be within the first {} lines",
+                u32::MAX
+            );
+            return Err((reason, 0));
+        };
+        let keys: Vec<[u8; 12]> = row
+            .request
+            .products
+            .iter()
+            .map(|product| {
+                let digest = Sha256::new()
+                    .chain_update(product)
+                    .chain_update([0])
+                    .chain_update(order_ref)
+                    .finalize();
+                digest[..12].try_into().expect("12 of 32 bytes")
+            })
+            .collect();
+        if let Some(&first) = keys.iter().find_map(|key| self.0.get(key)) {
+            return Err((
+                format!("ref: `{order_ref}` is also on line {first}"),
+                first.into(),
+            ));
+        }
+        // Only a row that is not refused claims its refs.
+        for key in keys {
+            self.0.insert(key, short_line);
+        }
+        Ok(())
+    }
+}
+
+/// A row parsed into `parsed`, checked for a repeated ref, as a [`Row`]; `text` gives the
+/// row's text for an error.
+fn checked_row(
+    line: u64,
+    parsed: std::result::Result<RowRequest, String>,
+    repeats: &mut Option<Repeats>,
+    text: impl FnOnce() -> String,
+) -> Row {
+    let repeat = match (&parsed, repeats) {
+        (Ok(row), Some(repeats)) => repeats.check(line, row).err(),
+        _ => None,
+    };
+    let row = match (parsed, repeat) {
+        (Err(reason), _) => Err(RowError::new(line, reason, text())),
+        (Ok(_), Some((reason, first))) => Err(RowError {
+            repeats: (first > 0).then_some(first),
+            ..RowError::new(line, reason, text())
+        }),
+        (Ok(row), None) => Ok(row),
+    };
+    (line, row)
 }
 
 /// One input row: where it is and what it asks for.
-pub type Row = (u64, std::result::Result<IssueRequest, RowError>);
+pub type Row = (u64, std::result::Result<RowRequest, RowError>);
+
+/// What a valid row asks for.
+#[derive(Clone, Debug)]
+pub struct RowRequest {
+    /// The license to issue.
+    pub request: IssueRequest,
+    /// The row's order reference: unique per product, so that a batch can be run again
+    /// without issuing its licenses twice.
+    pub order_ref: Option<String>,
+}
 
 /// A reader under the CSV parser and the JSON Lines splitter: it drops a leading UTF-8 byte
 /// order mark, refuses a physical line longer than [`MAX_LINE`] (so neither can be made to
@@ -298,6 +388,7 @@ impl<R: Read> Lines<R> {
 
 fn jsonl_rows<R: Read>(input: R, rules: Rules) -> impl Iterator<Item = Result<Row>> {
     let mut lines = Lines::new(input);
+    let mut repeats = rules.find_repeats.then(Repeats::default);
     std::iter::from_fn(move || loop {
         let (number, line) = match lines.next_line() {
             Ok(line) => line?,
@@ -311,13 +402,14 @@ fn jsonl_rows<R: Read>(input: R, rules: Rules) -> impl Iterator<Item = Result<Ro
         if text.is_empty() {
             continue;
         }
-        let row = parse_jsonl(text, &rules)
-            .map_err(|reason| RowError::new(number, reason, text.to_owned()));
-        return Some(Ok((number, row)));
+        let parsed = parse_jsonl(text, &rules);
+        return Some(Ok(checked_row(number, parsed, &mut repeats, || {
+            text.to_owned()
+        })));
     })
 }
 
-fn parse_jsonl(text: &str, rules: &Rules) -> std::result::Result<IssueRequest, String> {
+fn parse_jsonl(text: &str, rules: &Rules) -> std::result::Result<RowRequest, String> {
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) else {
         return Err("not a JSON object".into());
     };
@@ -374,6 +466,7 @@ fn csv_rows<'a, R: Read + 'a>(
         .map(|(i, h)| (h.clone(), i))
         .collect();
     let mut record = csv::StringRecord::new();
+    let mut repeats = rules.find_repeats.then(Repeats::default);
     Ok(Box::new(std::iter::from_fn(move || {
         // The physical line a record or an error starts on, from its byte offset.
         let line_of = |position: Option<&csv::Position>, reader: &mut csv::Reader<_>| {
@@ -395,11 +488,9 @@ fn csv_rows<'a, R: Read + 'a>(
                         .filter(|v| !v.is_empty())
                         .map(|v| Field::Text(v.to_owned())))
                 };
-                let row = build_request(field, &rules).map_err(|reason| {
-                    let text = record.iter().collect::<Vec<_>>().join(",");
-                    RowError::new(line, reason, text)
-                });
-                Some(Ok((line, row)))
+                let parsed = build_request(field, &rules);
+                let text = || record.iter().collect::<Vec<_>>().join(",");
+                Some(Ok(checked_row(line, parsed, &mut repeats, text)))
             }
             Err(err) => Some(match err.kind() {
                 csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. } => {
@@ -461,7 +552,7 @@ impl Field {
 fn build_request(
     field: impl Fn(&str) -> std::result::Result<Option<Field>, String>,
     rules: &Rules,
-) -> std::result::Result<IssueRequest, String> {
+) -> std::result::Result<RowRequest, String> {
     let now = rules.now;
     let text = |name: &str| field(name)?.map(|f| f.into_text(name)).transpose();
     let list = |name: &str| {
@@ -510,7 +601,22 @@ fn build_request(
             return Err(format!("products: product `{missing}` not found"));
         }
     }
-    Ok(request)
+    let order_ref = text("ref")?.map(|r| check_ref(r.trim())).transpose()?;
+    Ok(RowRequest { request, order_ref })
+}
+
+/// An order reference: 1-128 bytes without control characters.
+fn check_ref(text: &str) -> std::result::Result<String, String> {
+    if text.is_empty() {
+        return Err("ref: must not be empty".into());
+    }
+    if text.len() > MAX_REF {
+        return Err(format!("ref: is {} bytes; at most {MAX_REF}", text.len()));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("ref: must not contain control characters".into());
+    }
+    Ok(text.to_owned())
 }
 
 #[cfg(test)]
@@ -524,6 +630,7 @@ mod tests {
             Rules {
                 now: 1_795_000_000,
                 products: None,
+                find_repeats: true,
             },
         )
         .unwrap()
@@ -536,7 +643,7 @@ mod tests {
         let input =
             "licensee,products,activations,meta\nalice,app;web,3,\"{\"\"tier\"\":1}\"\nbob,,x,\n";
         let rows = rows(input, InputFormat::Csv);
-        let first = rows[0].1.as_ref().unwrap();
+        let first = &rows[0].1.as_ref().unwrap().request;
         assert_eq!(
             (rows[0].0, first.products.clone(), first.max_activations),
             (2, vec!["app".into(), "web".into()], Some(3))
@@ -554,10 +661,10 @@ mod tests {
         let input = "{\"licensee\":\"a\",\"products\":[\"app\"],\"expires\":\"30d\"}\n\n{\"licensee\":\"b\",\"products\":\"app\",\"bogus\":1}\n[1]\n";
         let rows = rows(input, InputFormat::Jsonl);
         assert_eq!(
-            rows[0].1.as_ref().unwrap().expires,
+            rows[0].1.as_ref().unwrap().request.expires,
             Some(1_795_000_000 + 30 * 86_400)
         );
-        assert_eq!(rows[1].1.as_ref().unwrap_err().to_string(), "line 3: unknown field `bogus` (fields: licensee, products, expires, not_before, activations, domains, features, meta)");
+        assert_eq!(rows[1].1.as_ref().unwrap_err().to_string(), "line 3: unknown field `bogus` (fields: licensee, products, expires, not_before, activations, domains, features, meta, ref)");
         assert_eq!(
             rows[2].1.as_ref().unwrap_err().to_string(),
             "line 4: not a JSON object"
@@ -592,6 +699,50 @@ mod tests {
         assert_eq!(
             (lines.line_at(0), lines.line_at(3), lines.line_at(5)),
             (1, 2, 3)
+        );
+    }
+
+    #[test]
+    fn refs_are_bounded_and_repeat_only_for_a_common_product() {
+        let long = "x".repeat(MAX_REF + 1);
+        let input = format!(
+            "licensee,products,ref\na,app,A-1\nb,web,A-1\nc,web;app,A-1\nd,app, \ne,app,{long}\n"
+        );
+        let refs: Vec<_> = rows(&input, InputFormat::Csv)
+            .iter()
+            .map(|(line, row)| match row {
+                Ok(row) => (*line, Ok(row.order_ref.clone())),
+                Err(err) => (*line, Err((err.reason.clone(), err.repeats))),
+            })
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                (2, Ok(Some("A-1".to_owned()))),
+                (3, Ok(Some("A-1".to_owned()))),
+                (4, Err(("ref: `A-1` is also on line 3".to_owned(), Some(3)))),
+                (5, Ok(None)),
+                (6, Err(("ref: is 129 bytes; at most 128".to_owned(), None))),
+            ]
+        );
+        let input = "{\"licensee\":\"a\",\"products\":\"app\",\"ref\":1001}\n\
+                     {\"licensee\":\"b\",\"products\":\"app\",\"ref\":\"A\\u0007\"}\n\
+                     {\"licensee\":\"c\",\"products\":\"app\",\"ref\":\" \"}\n";
+        let jsonl = rows(input, InputFormat::Jsonl);
+        assert_eq!(
+            jsonl[0].1.as_ref().unwrap().order_ref.as_deref(),
+            Some("1001")
+        );
+        let reasons: Vec<_> = jsonl[1..]
+            .iter()
+            .map(|r| r.1.as_ref().unwrap_err().reason.clone())
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "ref: must not contain control characters",
+                "ref: must not be empty"
+            ]
         );
     }
 

@@ -124,6 +124,7 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
     let rules = Rules {
         now: env.now,
         products: Some(store.products()?.into_iter().map(|p| p.id).collect()),
+        find_repeats: true,
     };
 
     // Pass one: every row is checked before anything is signed.
