@@ -282,6 +282,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--output-format', '--output-format', [CompletionResultType]::ParameterName, 'Output format [default: csv for *.csv, else jsonl]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--skip-invalid', '--skip-invalid', [CompletionResultType]::ParameterName, 'Issue the valid rows and write the invalid ones, with reasons, to --rejects')
+            [CompletionResult]::new('--skip-existing', '--skip-existing', [CompletionResultType]::ParameterName, 'Skip the rows whose ref a license was already issued for (they are not output again)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite --out and --rejects if they exist')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

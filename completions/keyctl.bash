@@ -1378,7 +1378,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__license__subcmd__issue)
-            opts="-h -V --product --licensee --expires --not-before --activations --domain --feature --meta --batch --input-format --skip-invalid --rejects --out --output-format --force --store --json --help --version"
+            opts="-h -V --product --licensee --expires --not-before --activations --domain --feature --meta --batch --input-format --skip-invalid --rejects --out --output-format --skip-existing --force --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

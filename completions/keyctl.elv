@@ -248,6 +248,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --output-format 'Output format [default: csv for *.csv, else jsonl]'
             cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --skip-invalid 'Issue the valid rows and write the invalid ones, with reasons, to --rejects'
+            cand --skip-existing 'Skip the rows whose ref a license was already issued for (they are not output again)'
             cand --force 'Overwrite --out and --rejects if they exist'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help (see more with ''--help'')'

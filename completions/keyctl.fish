@@ -164,6 +164,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_s
 csv\t'CSV with a header row'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l skip-invalid -d 'Issue the valid rows and write the invalid ones, with reasons, to --rejects'
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l skip-existing -d 'Skip the rows whose ref a license was already issued for (they are not output again)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l force -d 'Overwrite --out and --rejects if they exist'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -s h -l help -d 'Print help (see more with \'--help\')'

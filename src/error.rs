@@ -82,6 +82,19 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// Rows of a batch carry refs that committed licenses already have.
+    #[error("{}", refs_issued(*count, first))]
+    RefsIssued {
+        /// How many rows.
+        count: u64,
+        /// The first few: line and ref.
+        first: Vec<(u64, String)>,
+    },
+
+    /// A batch failed once it had begun; none of its licenses were issued.
+    #[error("{source}; no license of the batch was issued")]
+    BatchAbandoned { source: Box<Error> },
+
     /// The store has no active signing key.
     #[error("the store has no active signing key")]
     NoActiveKey,
@@ -143,6 +156,7 @@ impl Error {
             | Error::KeysLocked { .. }
             | Error::WrongPassphrase { .. } => exit::USAGE,
             Error::Remote { exit_code, .. } => *exit_code,
+            Error::BatchAbandoned { source } => source.exit_code(),
             _ => exit::ERROR,
         }
     }
@@ -173,6 +187,12 @@ impl Error {
                 "run `chmod 700 {}` if nobody else could have changed its contents",
                 path.display()
             )),
+            Error::RefsIssued { .. } => Some(
+                "use --skip-existing to issue only the rows whose ref is new".into(),
+            ),
+            Error::BatchAbandoned { source } => source.hint().or_else(|| {
+                Some("nothing of the batch was stored; fix the cause and run it again".into())
+            }),
             _ => None,
         }
     }
@@ -187,6 +207,27 @@ impl From<keyctl_core::Error> for Error {
             keyctl_core::Error::BadKey { what, reason } => Error::BadKey { what, reason },
         }
     }
+}
+
+/// `3 batch rows have a ref that was already issued: `A-1` (line 2), … and 1 more`.
+fn refs_issued(count: u64, first: &[(u64, String)]) -> String {
+    let rows = if count == 1 {
+        "1 batch row has"
+    } else {
+        &format!("{count} batch rows have")
+    };
+    let listed: Vec<String> = first
+        .iter()
+        .map(|(line, order_ref)| format!("`{order_ref}` (line {line})"))
+        .collect();
+    let more = match count.saturating_sub(first.len() as u64) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(
+        "{rows} a ref that was already issued: {}{more}",
+        listed.join(", ")
+    )
 }
 
 impl From<sled::Error> for Error {

@@ -188,6 +188,7 @@ pub fn license_json(record: &LicenseRecord, secret: bool) -> Value {
         "created": rfc3339(record.created),
         "expires": opt_time(record.expires),
         "max_activations": record.max_activations.unwrap_or(-1),
+        "ref": record.order_ref,
         "jwt": record.jwt,
     });
     if secret {
@@ -215,8 +216,11 @@ pub fn license(record: &LicenseRecord, secret: bool, as_json: bool) -> String {
         ("created", rfc3339(record.created)),
         ("expires", shown_time(record.expires, "never")),
         ("activations", activations_text(record.max_activations)),
-        ("jwt", record.jwt.clone()),
     ]);
+    if let Some(order_ref) = &record.order_ref {
+        rows.push(("ref", order_ref.clone()));
+    }
+    rows.push(("jwt", record.jwt.clone()));
     if secret {
         rows.push(("secret", record.secret.expose().to_owned()));
     }

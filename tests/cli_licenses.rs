@@ -130,6 +130,7 @@ fn issue_json_describes_the_license() {
             "created": rfc3339(iat(&issued)),
             "expires": "2031-06-30T12:00:00Z",
             "max_activations": 3,
+            "ref": null,
             "jwt": issued.jwt,
         })
     );

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for format in [InputFormat::Csv, InputFormat::Jsonl] {
-        if let Ok(rows) = read_rows(data, format, Rules { now: 1_795_000_000, products: None }) {
+        if let Ok(rows) = read_rows(data, format, Rules { now: 1_795_000_000, products: None, find_repeats: true }) {
             for row in rows.take(1000) {
                 let _ = row;
             }

@@ -2,12 +2,12 @@
 //! one JSON result per line in input order, then a summary.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 
 use serde::Deserialize;
 use serde_json::json;
 
-use super::rows::LineLimit;
+use super::rows::Lines;
 use super::{parallel_map, Progress};
 use crate::error::{exit, Error, Result};
 use crate::keys::TrustedKeys;
@@ -123,21 +123,16 @@ pub fn verify_all(
     threads: usize,
     progress: &dyn Progress,
 ) -> Result<Summary> {
-    let mut lines =
-        std::io::BufReader::with_capacity(256 * 1024, LineLimit::new(input)).split(b'\n');
+    let mut lines = Lines::new(input);
     let mut summary = Summary::default();
-    let mut number = 0u64;
     let write_err = |e| Error::Stream {
         what: "batch output",
         source: e,
     };
     loop {
         let mut chunk: Vec<std::result::Result<Item, (u64, Verdict)>> = Vec::with_capacity(CHUNK);
-        for line in lines.by_ref() {
-            let line = line
-                .map_err(|e| Error::invalid("batch input", format!("line {}: {e}", number + 1)))?;
-            number += 1;
-            let parsed = match std::str::from_utf8(&line) {
+        while let Some((number, line)) = lines.next_line()? {
+            let parsed = match std::str::from_utf8(line) {
                 Ok(text) if text.trim().is_empty() => continue,
                 Ok(text) => item(number, text.trim()).map_err(|v| (number, v)),
                 Err(_) => Err((

@@ -9,6 +9,8 @@
 //!   licenses only: the index every check reads
 //! - `activations`: license id, NUL, hwid → [`Activation`]; `seats`: license id → count (u64 BE)
 //! - `replay`: signed requests `serve` must refuse after a restart (see [`replay`])
+//! - `refs`: product, NUL, order reference → license id; `batches`: the batches that are not
+//!   committed, whose licenses are hidden (see [`batches`])
 //!
 //! Every public method that writes flushes (and fsyncs) before it returns, so a command that
 //! reports success has put its change on stable storage. The exceptions say so: activations
@@ -16,12 +18,13 @@
 //! The store knows nothing of HTTP or of the CLI.
 
 mod activations;
+mod batches;
 mod replay;
 
 pub use activations::{Activated, Machine, MAX_MACHINE_FIELD};
+pub use batches::{StagedBatch, NEVER_ISSUED};
 pub use replay::RememberedRequest;
 
-use std::borrow::Borrow;
 use std::fs::{DirBuilder, File};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -169,6 +172,9 @@ pub struct LicenseRecord {
     pub expires: Option<Timestamp>,
     /// `max_activations`.
     pub max_activations: Option<i64>,
+    /// The order reference of a batch row (`ref`), unique per product.
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub order_ref: Option<String>,
 }
 
 impl LicenseRecord {
@@ -186,6 +192,7 @@ impl LicenseRecord {
             products: issued.claims.products.clone(),
             expires: issued.claims.exp,
             max_activations: issued.claims.max_activations,
+            order_ref: None,
         }
     }
 
@@ -237,6 +244,10 @@ pub struct Store {
     activations: sled::Tree,
     seats: sled::Tree,
     replay: sled::Tree,
+    refs: sled::Tree,
+    batches: sled::Tree,
+    /// The batches that are not committed (see [`batches`]).
+    hidden: batches::Hidden,
     /// sled's data file, kept open to `fsync` it (see [`Store::sync`]).
     data_file: File,
     /// Held while the key set changes (rotate, retire), so such changes take turns.
@@ -335,7 +346,10 @@ impl Store {
         check_private(path)?;
         let store = Store::open_unchecked(path, cache_mb)?;
         match store.meta.get("schema_version")? {
-            Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => Ok(store),
+            Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {
+                store.abandon_unfinished_batches()?;
+                Ok(store)
+            }
             Some(v) => Err(Error::SchemaVersion {
                 path: path.into(),
                 found: String::from_utf8_lossy(&v).chars().take(16).collect(),
@@ -396,6 +410,9 @@ impl Store {
             activations: tree("activations")?,
             seats: tree("seats")?,
             replay: tree("replay")?,
+            refs: tree("refs")?,
+            batches: tree("batches")?,
+            hidden: batches::Hidden::default(),
             db,
             data_file,
             key_changes: std::sync::Mutex::new(()),
@@ -892,29 +909,10 @@ impl Store {
     /// Stores many licenses, each atomically with its short key, in one transaction,
     /// refusing any whose id or short key exists already, then flushes once.
     pub fn insert_licenses(&self, records: &[LicenseRecord]) -> Result<()> {
-        self.insert_licenses_checked(records, true)?;
-        self.flush()
-    }
-
-    /// Stores freshly generated licenses in one transaction without flushing, for batches
-    /// that flush once at the end. Their ids (80 random bits within a millisecond) and short
-    /// keys (125 random bits) are not checked against the store one by one: a collision is
-    /// less likely than a disk error, and the checks would read the store back for every row.
-    pub fn insert_new_licenses(&self, records: &[&LicenseRecord]) -> Result<()> {
-        self.insert_licenses_checked(records, false)
-    }
-
-    fn insert_licenses_checked<R: Borrow<LicenseRecord>>(
-        &self,
-        records: &[R],
-        check: bool,
-    ) -> Result<()> {
         let result = (&self.licenses, &self.short_keys).transaction(|(licenses, short_keys)| {
             for record in records {
-                let record = record.borrow();
-                if check
-                    && (short_keys.get(record.short_key.as_bytes())?.is_some()
-                        || licenses.get(record.id.as_bytes())?.is_some())
+                if short_keys.get(record.short_key.as_bytes())?.is_some()
+                    || licenses.get(record.id.as_bytes())?.is_some()
                 {
                     return Err(ConflictableTransactionError::Abort(Error::Conflict(
                         format!("license {} or its short key already exists", record.id),
@@ -925,11 +923,15 @@ impl Store {
             }
             Ok(())
         });
-        unwrap_transaction(result)
+        unwrap_transaction(result)?;
+        self.flush()
     }
 
-    /// The license with this id.
+    /// The license with this id; a license of a batch that is not committed is absent.
     pub fn license(&self, id: &str) -> Result<Option<LicenseRecord>> {
+        if self.is_hidden(id) {
+            return Ok(None);
+        }
         self.licenses.get(id)?.map(|v| from_json(&v)).transpose()
     }
 
@@ -962,11 +964,15 @@ impl Store {
             .ok_or_else(not_found)
     }
 
-    /// Licenses matching `filter`, oldest first.
+    /// Licenses matching `filter`, oldest first, without those of batches not committed.
     pub fn licenses(&self, filter: &LicenseFilter) -> Result<Vec<LicenseRecord>> {
         let mut out = Vec::new();
-        for value in self.licenses.iter().values() {
-            let record: LicenseRecord = from_json(&value?)?;
+        for entry in self.licenses.iter() {
+            let (id, value) = entry?;
+            if self.is_hidden(&String::from_utf8_lossy(&id)) {
+                continue;
+            }
+            let record: LicenseRecord = from_json(&value)?;
             let product_ok = filter
                 .product
                 .as_ref()
@@ -1028,8 +1034,11 @@ fn revocation_text(record: &LicenseRecord) -> Option<String> {
 
 impl LicenseState for Store {
     /// One read of the small `revocations` index, not of the whole license record: this runs
-    /// on every check.
+    /// on every check. A license of a batch that was not committed is refused.
     fn revocation(&self, license_id: &str) -> std::result::Result<Option<String>, StateError> {
+        if self.is_hidden(license_id) {
+            return Ok(Some(NEVER_ISSUED.into()));
+        }
         self.revocations
             .get(license_id)
             .map(|text| text.map(|text| String::from_utf8_lossy(&text).into_owned()))

@@ -9,7 +9,7 @@ mod verify;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use ids::SIGNER_SECRET_PREFIX;
+pub use ids::{new_license_id, SIGNER_SECRET_PREFIX};
 #[cfg(feature = "getrandom")]
 pub use issue::issue;
 pub use issue::{check_product_id, validate, IssueRequest, IssuedLicense, Issuer};
