@@ -201,16 +201,16 @@ impl AppState {
             return Ok((None, None));
         };
         let token = args.arg("token");
-        let reference = match (self.config.compat_token, ShortKey::parse(token)) {
-            (_, Some(short)) => short.as_str().to_owned(),
-            (CompatToken::Jwt, None) => token.to_owned(),
-            (CompatToken::Key, None) => return Ok((Some(product), None)),
+        let found = match (self.config.compat_token, ShortKey::parse(token)) {
+            (_, Some(short)) => self.store.license_by_short_key(&short),
+            (CompatToken::Jwt, None) => match self.store.find_license(token) {
+                Ok(record) => Ok(Some(record)),
+                Err(Error::NotFound { .. }) => Ok(None),
+                Err(err) => Err(err),
+            },
+            (CompatToken::Key, None) => Ok(None),
         };
-        match self.store.find_license(&reference) {
-            Ok(record) => Ok((Some(product), Some(record))),
-            Err(Error::NotFound { .. }) => Ok((Some(product), None)),
-            Err(err) => Err(err),
-        }
+        found.map(|record| (Some(product), record))
     }
 }
 

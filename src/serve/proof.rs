@@ -141,9 +141,9 @@ impl AppState {
         }
         if let Some(key) = ownership.key {
             let short = ShortKey::parse(key).ok_or(ApiError::ProofRequired(KEY_NOT_SHORT))?;
-            return match self.store.find_license(short.as_str()) {
-                Ok(record) => Ok((record, None)),
-                Err(Error::NotFound { .. }) => Err(ApiError::UnknownLicense),
+            return match self.store.license_by_short_key(&short) {
+                Ok(Some(record)) => Ok((record, None)),
+                Ok(None) => Err(ApiError::UnknownLicense),
                 Err(err) => Err(ApiError::Store(err)),
             };
         }

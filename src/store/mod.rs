@@ -935,6 +935,15 @@ impl Store {
         self.licenses.get(id)?.map(|v| from_json(&v)).transpose()
     }
 
+    /// The license whose short key is `key`, looked up among short keys only: what proves a
+    /// caller owns a license must never match a license id.
+    pub fn license_by_short_key(&self, key: &ShortKey) -> Result<Option<LicenseRecord>> {
+        match self.short_keys.get(key.as_str())? {
+            Some(id) => self.license(&String::from_utf8_lossy(&id)),
+            None => Ok(None),
+        }
+    }
+
     /// The license named by an id, a short key (any typed form) or its JWT.
     pub fn find_license(&self, reference: &str) -> Result<LicenseRecord> {
         let reference = reference.trim();
