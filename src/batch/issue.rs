@@ -71,13 +71,13 @@ enum Fate {
 }
 
 /// The fate of a row read with the store's rules: invalid, existing (a committed license
-/// has its ref already), or to be issued.
-fn fate(store: &Store, row: std::result::Result<RowRequest, RowError>) -> Result<Fate> {
+/// has its ref already; only looked up in `refs`, when given), or to be issued.
+fn fate(refs: Option<&Store>, row: std::result::Result<RowRequest, RowError>) -> Result<Fate> {
     let row = match row {
         Ok(row) => row,
         Err(err) => return Ok(Fate::Reject(err)),
     };
-    if let Some(order_ref) = &row.order_ref {
+    if let (Some(store), Some(order_ref)) = (refs, &row.order_ref) {
         for product in &row.request.products {
             if store.issued_ref(product, order_ref)?.is_some() {
                 return Ok(Fate::Existing(order_ref.clone()));
@@ -101,7 +101,7 @@ pub fn check_all(
     let mut checked = Checked::default();
     for row in rows {
         let (line, row) = row?;
-        match fate(store, row)? {
+        match fate(Some(store), row)? {
             Fate::Issue(_) => checked.valid += 1,
             Fate::Existing(order_ref) => {
                 checked.existing += 1;
@@ -233,6 +233,7 @@ pub struct Issuance<'a> {
 /// removed, and none of them was issued. Returns how many were issued.
 pub fn issue_all(
     issuance: &Issuance,
+    checked: &Checked,
     rows: impl Iterator<Item = Result<Row>>,
     output: Output,
 ) -> Result<u64> {
@@ -256,7 +257,7 @@ pub fn issue_all(
     let issued = match output {
         Output::Stream(stream) => {
             let mut writer = LicenseWriter::new(BufWriter::new(stream), issuance.format);
-            let issued = match stage_and_write(issuance, &batch, rows, &mut writer) {
+            let issued = match stage_and_write(issuance, checked, &batch, rows, &mut writer) {
                 Ok(issued) => issued,
                 Err(err) => {
                     // Not a line more of a batch that is not issued.
@@ -276,7 +277,7 @@ pub fn issue_all(
         }
         Output::File(path) => {
             let temp = batch.output().expect("a file output has a temporary file");
-            let issued = write_file(issuance, &batch, rows, temp)
+            let issued = write_file(issuance, checked, &batch, rows, temp)
                 .and_then(|issued| store.commit_batch(&batch).map(|()| issued))
                 .map_err(abandon)?;
             // Committed: from here on the temporary file is the batch's output, kept if the
@@ -294,13 +295,14 @@ pub fn issue_all(
 /// Writes the batch to its private temporary file `temp` and syncs it.
 fn write_file(
     issuance: &Issuance,
+    checked: &Checked,
     batch: &StagedBatch,
     rows: impl Iterator<Item = Result<Row>>,
     temp: &Path,
 ) -> Result<u64> {
     let file = crate::files::create_file(temp, true, false)?;
     let mut writer = LicenseWriter::new(BufWriter::new(file), issuance.format);
-    let issued = stage_and_write(issuance, batch, rows, &mut writer)?;
+    let issued = stage_and_write(issuance, checked, batch, rows, &mut writer)?;
     let file = writer
         .finish()
         .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
@@ -320,6 +322,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
 /// in the store and writes its licenses to `out` in input order. Returns how many there were.
 fn stage_and_write<W: Write + Send>(
     issuance: &Issuance,
+    checked: &Checked,
     batch: &StagedBatch,
     rows: impl Iterator<Item = Result<Row>>,
     out: &mut LicenseWriter<W>,
@@ -327,13 +330,15 @@ fn stage_and_write<W: Write + Send>(
     let store = issuance.store;
     let issuer = Issuer::new(&store.issuer()?, &store.active_key()?);
     // Rows that failed pass one were rejected there (or stopped the batch), and rows whose
-    // ref exists were skipped there (or stopped the batch).
+    // ref exists were skipped there (or stopped the batch). Nothing has changed the store
+    // since (its lock is held): refs are looked up again only if some existed.
+    let refs = (checked.existing > 0).then_some(store);
     let rows = rows.filter_map(|row| {
         let (line, row) = match row {
             Ok(row) => row,
             Err(err) => return Some(Err(err)),
         };
-        match fate(store, row) {
+        match fate(refs, row) {
             Ok(Fate::Issue(row)) => Some(Ok((line, row))),
             Ok(Fate::Existing(_) | Fate::Reject(_)) => None,
             Err(err) => Some(Err(err)),

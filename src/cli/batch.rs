@@ -165,7 +165,7 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
         Some(out) => Output::File(out),
         None => Output::Stream(Box::new(std::io::stdout())),
     };
-    let issued = issue_all(&issuance, rows, output)?;
+    let issued = issue_all(&issuance, &checked, rows, output)?;
     drop(bar);
     eprintln!(
         "keyctl: {}",

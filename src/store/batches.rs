@@ -183,13 +183,17 @@ impl Store {
                 .insert(record.short_key.as_bytes(), record.id.as_bytes())?;
             if let Some(order_ref) = &record.order_ref {
                 for product in &record.products {
-                    if let Some(id) = self.issued_ref(product, order_ref)? {
+                    let key = ref_key(product, order_ref);
+                    let Some(before) = self.refs.insert(&key, record.id.as_bytes())? else {
+                        continue;
+                    };
+                    let id = String::from_utf8_lossy(&before).into_owned();
+                    if !self.is_hidden(&id) && self.licenses.contains_key(&id)? {
+                        self.refs.insert(key, before)?;
                         return Err(Error::Conflict(format!(
                             "ref {order_ref} of product {product} was already issued, to license {id}"
                         )));
                     }
-                    self.refs
-                        .insert(ref_key(product, order_ref), record.id.as_bytes())?;
                 }
             }
         }
