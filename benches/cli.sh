@@ -6,6 +6,7 @@
 #   bash benches/cli.sh                 # 100 000 rows, then 1 000 000 rows for peak memory
 #   BIG_ROWS=0 bash benches/cli.sh      # skip the 1 000 000-row run (about 2-3 min)
 #   ROWS=20000 BIG_ROWS=0 bash benches/cli.sh
+#   REFS=1 bash benches/cli.sh          # every row with a `ref` (an order number)
 #
 # Needs cargo, python3, GNU time and hyperfine (both installed with apt-get if missing).
 # Everything happens in a temporary directory that is removed at the end.
@@ -14,6 +15,7 @@ set -euo pipefail
 ROWS=${ROWS:-100000}
 BIG_ROWS=${BIG_ROWS:-1000000}
 RUNS=${RUNS:-200}
+REFS=${REFS:-0}
 
 cd "$(dirname "$0")/.."
 need() { command -v "$1" >/dev/null 2>&1; }
@@ -40,16 +42,18 @@ unset KEYCTL_LOG
 "$KEYCTL" product add suite --name "Suite" >/dev/null
 "$KEYCTL" key export --format pem >"$WORK/public.pem"
 
-# rows.csv with N rows: licensee, products, expiry, seats, features (every row valid).
+# rows.csv with N rows: licensee, products, expiry, seats, features, and with REFS=1 an
+# order number (every row valid).
 gen_rows() {
-    python3 - "$1" "$2" <<'EOF'
+    python3 - "$1" "$2" "$REFS" <<'EOF'
 import sys
-n, path = int(sys.argv[1]), sys.argv[2]
+n, path, refs = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 with open(path, "w") as out:
-    out.write("licensee,products,expires,activations,features\n")
+    out.write("licensee,products,expires,activations,features" + (",ref" if refs else "") + "\n")
     for i in range(n):
         products = "app" if i % 4 else "app;suite"
-        out.write(f"customer{i}@example.com,{products},365d,{i % 5 + 1},pro;export\n")
+        ref = f",ORD-{1000000 + i}" if refs else ""
+        out.write(f"customer{i}@example.com,{products},365d,{i % 5 + 1},pro;export{ref}\n")
 EOF
 }
 
@@ -159,6 +163,6 @@ if [ "$BIG_ROWS" -gt 0 ]; then
 fi
 
 echo
-echo "keyctl whole-command benchmarks ($(nproc) cores, $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- src 2>/dev/null || echo '+dirty src'))"
+echo "keyctl whole-command benchmarks ($(nproc) cores, $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- src 2>/dev/null || echo '+dirty src')$([ "$REFS" = 1 ] && echo ', rows with refs'))"
 printf '%-64s %12s  %s\n' "what" "figure" "detail"
 printf '%s\n' "${TABLE[@]}"

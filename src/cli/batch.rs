@@ -123,7 +123,8 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
             )));
         }
     }
-    let store = env.open_store_unlocked()?;
+    let store = crate::control::open_directly(&env.store_path()?, crate::store::BATCH_CACHE_MB)?;
+    super::keys::unlock(&store)?;
     let (path, _spool) = reread_input(source)?;
     let format = args
         .input_format

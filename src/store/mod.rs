@@ -1277,8 +1277,11 @@ pub(crate) fn unwrap_transaction<T>(
     })
 }
 
-/// sled's page cache for commands, in MiB: room for a big batch to go fast.
+/// sled's page cache for commands, in MiB.
 pub const DEFAULT_CACHE_MB: u64 = 32;
+/// sled's page cache for `license issue --batch`, in MiB: a batch appends, so a larger cache
+/// buys little speed for much memory (docs/performance.md).
+pub const BATCH_CACHE_MB: u64 = 8;
 /// sled's page cache for `keyctl serve`, in MiB: measured to cost no throughput at 100 000
 /// licenses while keeping 20-35 MB off a long-running server (docs/performance.md).
 pub const SERVER_CACHE_MB: u64 = 8;
