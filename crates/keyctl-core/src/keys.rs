@@ -7,9 +7,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{
-    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes,
-};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, KeypairBytes};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -157,14 +155,34 @@ impl PublicKey {
         if pem.contains("PRIVATE KEY") {
             return KeyPair::from_pkcs8_pem(pem, what).map(|pair| pair.public());
         }
-        let verifying = VerifyingKey::from_public_key_pem(pem).map_err(|err| Error::BadKey {
+        Self::from_spki_pem(pem, what)
+    }
+
+    /// Reads an SPKI PEM Ed25519 public key (`-----BEGIN PUBLIC KEY-----`). By hand: DER is
+    /// canonical, so every Ed25519 SubjectPublicKeyInfo (RFC 8410) is the same 12 bytes and
+    /// the 32-byte key, and a product's verifier need not carry an ASN.1 parser.
+    pub fn from_spki_pem(pem: &str, what: &str) -> Result<Self> {
+        const SPKI_PREFIX: [u8; 12] = [
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ];
+        let bad = |why: &str| Error::BadKey {
             what: what.into(),
-            reason: format!("not an SPKI PEM Ed25519 public key ({err})"),
-        })?;
-        Ok(PublicKey {
-            kid: thumbprint(&verifying),
-            verifying,
-        })
+            reason: format!("not an SPKI PEM Ed25519 public key ({why})"),
+        };
+        let body = pem
+            .trim()
+            .strip_prefix("-----BEGIN PUBLIC KEY-----")
+            .and_then(|rest| rest.strip_suffix("-----END PUBLIC KEY-----"))
+            .ok_or_else(|| bad("no BEGIN and END PUBLIC KEY lines around it"))?;
+        let base64: String = body.split_ascii_whitespace().collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(base64)
+            .map_err(|_| bad("its body is not base64"))?;
+        let key = der
+            .strip_prefix(&SPKI_PREFIX)
+            .filter(|key| key.len() == KEY_LEN)
+            .ok_or_else(|| bad("not an Ed25519 SubjectPublicKeyInfo"))?;
+        Self::from_bytes(key, what)
     }
 
     /// Reads a public JWK (`kty` OKP, `crv` Ed25519, `x`). Any `kid` member is ignored:
@@ -214,12 +232,35 @@ impl PublicKey {
         Ok(keys)
     }
 
-    /// Reads a key file of any supported form: PEM, a JWK, or a JWKS.
+    /// Reads a key file of any supported form: PEM (a public key, or a private key whose
+    /// public half is taken), a JWK, or a JWKS.
     pub fn parse_any(text: &str, what: &str) -> Result<Vec<Self>> {
         let trimmed = text.trim_start();
         if trimmed.starts_with("-----BEGIN") {
             return Self::from_pem(text, what).map(|key| vec![key]);
         }
+        Self::from_json_text(text, what)
+    }
+
+    /// Reads public keys only: an SPKI PEM, a JWK or a JWKS, what a product ships. Unlike
+    /// [`PublicKey::parse_any`] it takes no private key, so no private-key parser comes
+    /// along into a product's build.
+    pub fn parse_public(text: &str, what: &str) -> Result<Vec<Self>> {
+        let trimmed = text.trim_start();
+        if trimmed.starts_with("-----BEGIN") {
+            if trimmed.contains("PRIVATE KEY") {
+                return Err(Error::BadKey {
+                    what: what.into(),
+                    reason: "is a private key; give the public key (`keyctl key export`)".into(),
+                });
+            }
+            return Self::from_spki_pem(text, what).map(|key| vec![key]);
+        }
+        Self::from_json_text(text, what)
+    }
+
+    /// A JWK or a JWKS, as text.
+    fn from_json_text(text: &str, what: &str) -> Result<Vec<Self>> {
         let value: Value = serde_json::from_str(text).map_err(|_| Error::BadKey {
             what: what.into(),
             reason: "neither a PEM key nor JSON (JWK or JWKS)".into(),
@@ -347,6 +388,34 @@ mod tests {
         assert_eq!(
             PublicKey::parse_any(&set.to_string(), "t").unwrap(),
             vec![public]
+        );
+    }
+
+    #[test]
+    fn spki_pem_is_read_by_hand_exactly_as_the_asn1_parser_reads_it() {
+        use ed25519_dalek::pkcs8::DecodePublicKey;
+        for seed in [[0u8; 32], [7; 32], [255; 32]] {
+            let public = KeyPair::from_seed(&seed).public();
+            let pem = public.to_spki_pem();
+            let by_asn1 = VerifyingKey::from_public_key_pem(&pem).unwrap();
+            let by_hand = PublicKey::from_spki_pem(&pem, "k").unwrap();
+            assert_eq!(by_hand.verifying_key(), &by_asn1);
+            let crlf = pem.replace('\n', "\r\n");
+            assert_eq!(PublicKey::parse_public(&crlf, "k").unwrap(), vec![public]);
+        }
+        let private = rfc_pair().to_pkcs8_pem();
+        assert_eq!(
+            PublicKey::parse_public(&private, "k.pem")
+                .unwrap_err()
+                .to_string(),
+            "k.pem: is a private key; give the public key (`keyctl key export`)"
+        );
+        let rsa_like = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VuAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n-----END PUBLIC KEY-----";
+        assert_eq!(
+            PublicKey::parse_public(rsa_like, "x.pem")
+                .unwrap_err()
+                .to_string(),
+            "x.pem: not an SPKI PEM Ed25519 public key (not an Ed25519 SubjectPublicKeyInfo)"
         );
     }
 

@@ -61,7 +61,7 @@ pub fn verify_license_json(
     now: f64,
     leeway: f64,
 ) -> Result<String, JsError> {
-    let trusted = TrustedKeys::new(PublicKey::parse_any(keys, "keys").map_err(error)?);
+    let trusted = TrustedKeys::new(PublicKey::parse_public(keys, "keys").map_err(error)?);
     let ctx = context(product, domain.as_deref(), now, leeway)?;
     Ok(verdict_json(&license::verify(token, &trusted, &ctx, None)))
 }
