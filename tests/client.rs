@@ -20,20 +20,41 @@ fn closed_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// A `keyctl serve` over the sandbox's store and a `keyctl signer` holding `issued`'s secret.
+struct Online {
+    server: Server,
+    signer: Server,
+}
+
+impl Online {
+    fn start(sandbox: &Sandbox, issued: &crate::common::Issued) -> Online {
+        let secret = sandbox.write("signer.secret", &issued.secret);
+        Online {
+            server: Server::serve(sandbox, &[]),
+            signer: Server::start(
+                sandbox,
+                &["signer", "--secret-file", &secret, "--allow-no-origin"],
+            ),
+        }
+    }
+
+    fn signer_url(&self) -> String {
+        format!("http://{}/v1/sign", self.signer.addr)
+    }
+
+    fn server_url(&self) -> String {
+        format!("http://{}", self.server.addr)
+    }
+}
+
 #[test]
 fn the_native_client_validates_online_and_names_the_step_that_failed() {
     let sandbox = Sandbox::with_products();
     let issued = sandbox.issue_app(&[]);
-    let secret = sandbox.write("signer.secret", &issued.secret);
     let pem = sandbox.run(["key", "export"]).stdout;
     let keys = TrustedKeys::new(PublicKey::parse_any(&pem, "vendor key").unwrap());
-    let server = Server::serve(&sandbox, &[]);
-    let signer = Server::start(
-        &sandbox,
-        &["signer", "--secret-file", &secret, "--allow-no-origin"],
-    );
-    let signer_url = format!("http://{}/v1/sign", signer.addr);
-    let server_url = format!("http://{}", server.addr);
+    let online = Online::start(&sandbox, &issued);
+    let (signer_url, server_url) = (online.signer_url(), online.server_url());
     let client = Client::new(&signer_url, &server_url, Duration::from_secs(5));
     let check = |now: i64| Check {
         token: &issued.jwt,
@@ -167,14 +188,8 @@ fn the_desktop_example_checks_offline_then_online() {
     let (code, stdout) = run(&[&license, &public, "web"]);
     assert_eq!(code, Some(7), "{stdout}");
 
-    let secret = sandbox.write("signer.secret", &issued.secret);
-    let server = Server::serve(&sandbox, &[]);
-    let signer = Server::start(
-        &sandbox,
-        &["signer", "--secret-file", &secret, "--allow-no-origin"],
-    );
-    let signer_url = format!("http://{}/v1/sign", signer.addr);
-    let server_url = format!("http://{}", server.addr);
+    let online = Online::start(&sandbox, &issued);
+    let (signer_url, server_url) = (online.signer_url(), online.server_url());
     let (code, stdout) = run(&[&license, &public, "app", &signer_url, &server_url]);
     assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains("\nonline: {\"code\":\"valid\""), "{stdout}");

@@ -99,13 +99,20 @@ pub fn parse_datetime(text: &str) -> Option<Timestamp> {
         return None;
     }
     // By hand: a format-string parser costs more than a whole HMAC.
+    civil_at(b, [0..4, 4..6, 6..8, 9..11, 11..13, 13..15])
+}
+
+/// The timestamp of the digits of `b` at `fields` (year, month, day, hour, minute, second),
+/// which the caller checked are ASCII digits; `None` when it is not a real calendar time.
+fn civil_at(b: &[u8], fields: [std::ops::Range<usize>; 6]) -> Option<Timestamp> {
+    let [year, month, day, hour, minute, second] = fields.map(|range| number(&b[range]));
     Civil {
-        year: i64::from(number(&b[0..4])),
-        month: number(&b[4..6]),
-        day: number(&b[6..8]),
-        hour: number(&b[9..11]),
-        minute: number(&b[11..13]),
-        second: number(&b[13..15]),
+        year: i64::from(year),
+        month,
+        day,
+        hour,
+        minute,
+        second,
     }
     .timestamp()
 }
@@ -133,15 +140,7 @@ pub fn parse_mio_datetime(text: &str) -> Option<Timestamp> {
     if !shape_ok {
         return None;
     }
-    Civil {
-        year: i64::from(number(&b[0..4])),
-        month: number(&b[5..7]),
-        day: number(&b[8..10]),
-        hour: number(&b[11..13]),
-        minute: number(&b[14..16]),
-        second: number(&b[17..19]),
-    }
-    .timestamp()
+    civil_at(b, digits)
 }
 
 /// Reads the `jti` of a JWT without verifying it: KEYCTL1 binds the signature to it.
