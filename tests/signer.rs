@@ -310,6 +310,17 @@ fn signer_service_signs_over_http_and_answers_media_io_clients() {
         400,
         json!({"code": "malformed", "error": "x-datetime is outside the signer's clock window"}),
     );
+    let bare = request(
+        &signer.addr,
+        "GET",
+        "/v1/sign",
+        &[("Origin", origin), ("x-token", &issued.jwt)],
+        b"",
+    );
+    bare.expect(
+        400,
+        json!({"code": "malformed", "error": "missing x-datetime header"}),
+    );
     let foreign = request(
         &signer.addr,
         "OPTIONS",

@@ -70,7 +70,7 @@ function makeApi(raw) {
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const response = await fetchImpl(url, { ...init, signal: controller.signal });
-      const text = await response.text();
+      const text = await boundedText(response, controller);
       let body = null;
       try {
         body = JSON.parse(text);
@@ -81,6 +81,36 @@ function makeApi(raw) {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  // An answer is a few hundred bytes; a hostile peer must not make the product buffer more.
+  const MAX_ANSWER = 64 * 1024;
+
+  async function boundedText(response, controller) {
+    if (!response.body || typeof response.body.getReader !== "function") {
+      const text = await response.text();
+      return text.length > MAX_ANSWER ? "" : text;
+    }
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_ANSWER) {
+        controller.abort();
+        return "";
+      }
+      chunks.push(value);
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return new TextDecoder().decode(bytes);
   }
 
   function reason(err, timeoutMs) {

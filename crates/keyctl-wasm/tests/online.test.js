@@ -63,4 +63,41 @@ test("validateOnline: valid, then revoked, then a signer that is down", async (t
 
   const serverDown = await keyctl.validateOnline({ ...options, serverUrl: `http://127.0.0.1:${port}` });
   assert.equal(serverDown.code, "server_unavailable", JSON.stringify(serverDown));
+
+  // A signer that holds no secret for this license refuses, and the answer says so.
+  const otherSecret = path.join(box.dir, "other.secret");
+  fs.writeFileSync(otherSecret, JSON.stringify({ lic_other: "ks1_x" }), { mode: 0o600 });
+  const picky = await start(box, ["signer", "--secret-file", otherSecret, "--allow-no-origin"]);
+  t.after(picky.stop);
+  const refused = await keyctl.validateOnline({ ...options, signerUrl: `${picky.url}/v1/sign` });
+  assert.deepEqual(
+    { valid: refused.valid, code: refused.code, error: refused.error },
+    { valid: false, code: "signer_refused", error: "the signer answered 403: this signer does not sign for that license" },
+  );
+});
+
+test("validateOnline reads at most 64 KiB of an answer", async () => {
+  const http = require("node:http");
+  const huge = http.createServer((_, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(`{"signature": "${"a".repeat(200 * 1024)}"}`);
+  });
+  await new Promise((resolve) => huge.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = huge.address();
+    const box = sandbox();
+    try {
+      const verdict = await keyctl.validateOnline({
+        token: box.license.jwt,
+        product: "app",
+        signerUrl: `http://127.0.0.1:${port}/v1/sign`,
+        serverUrl: `http://127.0.0.1:${port}`,
+      });
+      assert.equal(verdict.code, "signer_refused", JSON.stringify(verdict).slice(0, 200));
+    } finally {
+      box.cleanup();
+    }
+  } finally {
+    await new Promise((resolve) => huge.close(resolve));
+  }
 });
