@@ -96,6 +96,8 @@ pub struct AppState {
     pub replay: ReplayCache,
     /// The first second this server accepts signed requests from.
     pub started: Timestamp,
+    /// When the store's remembered requests were last pruned.
+    pruned: std::sync::atomic::AtomicI64,
     /// Durability for activations.
     pub commit: GroupCommit,
     /// Counters for `/metrics`.
@@ -140,6 +142,7 @@ impl AppState {
             verified: VerifiedCache::new(config.verify_cache_capacity),
             replay,
             started,
+            pruned: std::sync::atomic::AtomicI64::new(started),
             metrics: Arc::new(Metrics::default()),
             store,
             config,

@@ -10,6 +10,8 @@
 //! A signed request is remembered against replay only once the license has verified
 //! ([`AppState::admit`]), so junk tokens cannot take room in the replay cache.
 
+use std::sync::atomic::Ordering;
+
 use super::{ApiError, AppState, RequestKey};
 use crate::error::Error;
 use crate::license::{Outcome, ShortKey, Verdict};
@@ -120,6 +122,17 @@ impl AppState {
                 license: signed.key.license,
                 expires,
             })?;
+            // Expired entries leave the store at most once a minute, so that it holds only
+            // the live ones however long the server runs.
+            let last = self.pruned.load(Ordering::Relaxed);
+            if now - last >= 60
+                && self
+                    .pruned
+                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                self.store.forget_requests_before(now)?;
+            }
             self.commit.durable().await;
         }
         Ok(())

@@ -5,7 +5,9 @@
 //! those dated *after* that run's clock (a client whose clock is ahead, within the skew):
 //! those alone are written here, durably, before they are acknowledged, and put back into the
 //! cache at the next start. Keys are the cache's 64-bit request hash (u64 BE); values the
-//! license hash (u64 BE) and the expiry (i64 BE). Expired entries are pruned at start.
+//! license hash (u64 BE) and the expiry (i64 BE). Expired entries are pruned at start and,
+//! while serving, at most once a minute as new ones are written, so the tree holds only
+//! what the skew window keeps live.
 
 use super::Store;
 use crate::error::Result;
@@ -33,6 +35,11 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the requests that expired before `now`.
+    pub fn forget_requests_before(&self, now: Timestamp) -> Result<()> {
+        self.remembered_requests(now).map(drop)
+    }
+
     /// The requests still live at `now`; expired ones are removed.
     pub fn remembered_requests(&self, now: Timestamp) -> Result<Vec<RememberedRequest>> {
         let mut live = Vec::new();
@@ -57,5 +64,28 @@ impl Store {
             }
         }
         Ok(live)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_requests_are_forgotten_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::init(&dir.path().join("store"), "Vendor", None, 1_000).unwrap();
+        let entry = |request, expires| RememberedRequest {
+            request,
+            license: 7,
+            expires,
+        };
+        store.remember_request(entry(1, 100)).unwrap();
+        store.remember_request(entry(2, 300)).unwrap();
+        store.forget_requests_before(200).unwrap();
+        assert_eq!(store.replay.len(), 1);
+        assert_eq!(store.remembered_requests(200).unwrap(), [entry(2, 300)]);
+        assert_eq!(store.remembered_requests(301).unwrap(), []);
+        assert!(store.replay.is_empty());
     }
 }
