@@ -8,7 +8,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::license::{IssueRequest, Issuer};
 use crate::store::{
-    Activation, KeyRecord, LicenseFilter, LicenseRecord, LicenseStatus, Product, Store,
+    Activation, KeyRecord, LicenseFilter, LicenseRecord, LicenseStatus, Location, OpenOptions,
+    Product, Store,
 };
 use crate::time::Timestamp;
 
@@ -177,12 +177,12 @@ pub fn issue_license(
 /// Runs `op` on the store at `path`: directly, after `unlock` when the op needs the private
 /// keys, or through the running server that holds it (which has its own keys unlocked).
 pub fn apply(
-    path: &Path,
+    location: &Location,
     op: Op,
     now: Timestamp,
     unlock: &dyn Fn(&Store) -> Result<()>,
 ) -> Result<Reply> {
-    match Store::open(path) {
+    match Store::open(location) {
         Ok(store) => {
             if op.needs_private_keys() {
                 unlock(&store)?;
@@ -197,10 +197,11 @@ pub fn apply(
     }
 }
 
-/// Opens the store (with a page cache of `cache_mb` MiB) for a command that cannot go
-/// through a running server, saying so exactly when one holds the store.
-pub fn open_directly(path: &Path, cache_mb: u64) -> Result<Store> {
-    match Store::open_with_cache(path, cache_mb) {
+/// Opens the store with `options` for a command that cannot go through a running server,
+/// saying so exactly when one holds the store. A database store is never held: every
+/// process opens it directly, and the database coordinates them.
+pub fn open_directly(location: &Location, options: &OpenOptions) -> Result<Store> {
+    match Store::open_with(location, options) {
         Err(Error::StoreInUse { path }) if UnixStream::connect(path.join(SOCKET_NAME)).is_ok() => {
             Err(Error::HeldByServer {
                 path,

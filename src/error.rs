@@ -123,8 +123,8 @@ pub enum Error {
     StoreNotADirectory { path: PathBuf },
 
     /// The store's signing keys are encrypted and no passphrase unlocked them.
-    #[error("store {}: the signing keys are encrypted and no passphrase was given", path.display())]
-    KeysLocked { path: PathBuf },
+    #[error("store {store}: the signing keys are encrypted and no passphrase was given")]
+    KeysLocked { store: String },
 
     /// A passphrase did not decrypt what it was given for (a store's keys, a key file).
     #[error("{what}: wrong passphrase")]

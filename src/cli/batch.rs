@@ -123,7 +123,11 @@ pub fn issue(env: &Env, args: &BatchIssueArgs) -> Result<i32> {
             )));
         }
     }
-    let store = crate::control::open_directly(&env.store_path()?, crate::store::BATCH_CACHE_MB)?;
+    let options = crate::store::OpenOptions {
+        cache_mb: crate::store::BATCH_CACHE_MB,
+        ..Default::default()
+    };
+    let store = crate::control::open_directly(&env.store_location()?, &options)?;
     super::keys::unlock(&store)?;
     let (path, _spool) = reread_input(source)?;
     let format = args

@@ -102,9 +102,9 @@ pub struct ExportArgs {
 }
 
 pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
-    let path = env.store_path()?;
-    let passphrase = if args.encrypt && !Store::exists(&path) {
-        Some(store_passphrase(&path, Ask::New)?.ok_or_else(|| {
+    let location = env.store_location()?;
+    let passphrase = if args.encrypt && !Store::exists(&location) {
+        Some(store_passphrase(&location.describe(), Ask::New)?.ok_or_else(|| {
             Error::invalid(
                 "--encrypt",
                 format!("no passphrase: set {PASSPHRASE_FILE_VAR} to a file holding it, or run keyctl init on a terminal to be asked"),
@@ -114,7 +114,7 @@ pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
         None
     };
     let (store, created) = Store::init(
-        &path,
+        &location,
         args.issuer.as_deref().unwrap_or("keyctl"),
         passphrase.as_ref(),
         env.now,
@@ -140,7 +140,7 @@ pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
     let kid = active.map(|k| k.kid).unwrap_or_default();
     if env.json {
         let value = json!({
-            "store": path.display().to_string(),
+            "store": location.describe(),
             "created": created,
             "encrypted": encrypted,
             "issuer": store.issuer()?,
@@ -150,14 +150,14 @@ pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
     } else if created {
         emit(&format!(
             "created store {} (issuer {}, active key {kid}{})\n",
-            path.display(),
+            location.describe(),
             store.issuer()?,
             if encrypted { "; keys encrypted" } else { "" }
         ))?;
     } else {
         emit(&format!(
             "store {} exists already; nothing changed\n",
-            path.display()
+            location.describe()
         ))?;
     }
     done()
@@ -207,11 +207,10 @@ pub fn run(env: &Env, command: KeyCommand) -> Result<i32> {
         KeyCommand::Export(args) => export(env, args)?,
         KeyCommand::Encrypt => {
             let store = env.open_store()?;
-            let path = store.path().to_owned();
+            let path = store.describe();
             if store.keys_encrypted()? {
                 return Err(Error::Conflict(format!(
-                    "the signing keys of store {} are encrypted already",
-                    path.display()
+                    "the signing keys of store {path} are encrypted already"
                 )));
             }
             let passphrase = store_passphrase(&path, Ask::New)?.ok_or_else(|| Error::invalid(
@@ -223,7 +222,7 @@ pub fn run(env: &Env, command: KeyCommand) -> Result<i32> {
         }
         KeyCommand::Decrypt => {
             let store = env.open_store_unlocked()?;
-            let path = store.path().to_owned();
+            let path = store.describe();
             let count = store.decrypt_keys()?;
             emit(&encryption_report(&path, count, false, env.json))?;
         }
@@ -232,19 +231,18 @@ pub fn run(env: &Env, command: KeyCommand) -> Result<i32> {
 }
 
 /// What `key encrypt` / `key decrypt` print.
-fn encryption_report(path: &Path, keys: usize, encrypted: bool, json: bool) -> String {
+fn encryption_report(store: &str, keys: usize, encrypted: bool, json: bool) -> String {
     if json {
         return output::to_json(&json!({
             "encrypted": encrypted,
             "keys": keys,
-            "store": path.display().to_string(),
+            "store": store,
         }));
     }
     format!(
-        "{} {keys} signing {} of store {}\n",
+        "{} {keys} signing {} of store {store}\n",
         if encrypted { "encrypted" } else { "decrypted" },
         if keys == 1 { "key" } else { "keys" },
-        path.display()
     )
 }
 
@@ -286,16 +284,13 @@ fn prompt(question: &str, ask: Ask) -> Result<Option<Passphrase>> {
 
 /// The store's passphrase: the file `KEYCTL_PASSPHRASE_FILE` names, else asked on the
 /// terminal; `None` when there is neither.
-fn store_passphrase(path: &Path, ask: Ask) -> Result<Option<Passphrase>> {
+fn store_passphrase(store: &str, ask: Ask) -> Result<Option<Passphrase>> {
     if let Some(file) = std::env::var_os(PASSPHRASE_FILE_VAR).filter(|v| !v.is_empty()) {
         return passphrase_from_file(Path::new(&file)).map(Some);
     }
     let question = match ask {
-        Ask::Existing => format!("passphrase of the signing keys of {}: ", path.display()),
-        Ask::New => format!(
-            "new passphrase for the signing keys of {}: ",
-            path.display()
-        ),
+        Ask::Existing => format!("passphrase of the signing keys of {store}: "),
+        Ask::New => format!("new passphrase for the signing keys of {store}: "),
     };
     prompt(&question, ask)
 }
@@ -318,10 +313,10 @@ pub(crate) fn unlock(store: &Store) -> Result<()> {
     if !store.keys_encrypted()? {
         return Ok(());
     }
-    match store_passphrase(store.path(), Ask::Existing)? {
+    match store_passphrase(&store.describe(), Ask::Existing)? {
         Some(passphrase) => store.unlock(&passphrase),
         None => Err(Error::KeysLocked {
-            path: store.path().to_owned(),
+            store: store.describe(),
         }),
     }
 }

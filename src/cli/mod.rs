@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::error::{exit, Error, Result};
-use crate::store::{self, Store};
+use crate::store::{self, Location, OpenOptions, Store};
 use crate::time::Timestamp;
 
 /// Licensing toolkit: Ed25519 keys, JWT licenses, request signing, validation server.
@@ -29,8 +29,9 @@ use crate::time::Timestamp;
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]
-    #[arg(long, global = true, env = "KEYCTL_STORE", value_name = "DIR")]
+    /// Store: a directory (embedded sled store), or a postgres://user@host:port/db URL
+    /// (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]
+    #[arg(long, global = true, env = "KEYCTL_STORE", value_name = "DIR|URL")]
     store: Option<PathBuf>,
 
     /// Print machine-readable JSON instead of tables
@@ -81,21 +82,24 @@ pub(crate) struct Env {
 }
 
 impl Env {
-    fn store_path(&self) -> Result<PathBuf> {
-        self.store
-            .clone()
-            .or_else(store::default_path)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "store",
-                    "no --store, no KEYCTL_STORE and no HOME to find the default store",
-                )
-            })
+    /// Where the store is: `--store` / `KEYCTL_STORE` (a directory or a `postgres://` URL),
+    /// else the default directory.
+    fn store_location(&self) -> Result<Location> {
+        let path = self.store.clone().or_else(store::default_path).ok_or_else(|| {
+            Error::invalid(
+                "store",
+                "no --store, no KEYCTL_STORE and no HOME to find the default store",
+            )
+        })?;
+        Ok(match path.to_str() {
+            Some(text) => Location::parse(text),
+            None => Location::Directory(path),
+        })
     }
 
     /// Opens the store for a command that a running `keyctl serve` does not carry out.
     fn open_store(&self) -> Result<Store> {
-        crate::control::open_directly(&self.store_path()?, store::DEFAULT_CACHE_MB)
+        crate::control::open_directly(&self.store_location()?, &OpenOptions::default())
     }
 
     /// Opens the store for verification, which a running server's JWKS can stand in for.
@@ -118,14 +122,18 @@ impl Env {
     }
 
     /// Opens the store for `keyctl serve`, with the server's smaller page cache.
-    fn open_store_for_server(&self) -> Result<Store> {
-        crate::control::open_directly(&self.store_path()?, store::SERVER_CACHE_MB)
+    fn open_store_for_server(&self, pool_size: usize) -> Result<Store> {
+        let options = OpenOptions {
+            cache_mb: store::SERVER_CACHE_MB,
+            pool_size,
+        };
+        crate::control::open_directly(&self.store_location()?, &options)
     }
 
     /// Runs a store-writing command here (asking for the passphrase if it signs), or through
     /// the `keyctl serve` that holds the store.
     fn apply(&self, op: crate::control::Op) -> Result<crate::control::Reply> {
-        crate::control::apply(&self.store_path()?, op, self.now, &keys::unlock)
+        crate::control::apply(&self.store_location()?, op, self.now, &keys::unlock)
     }
 }
 

@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// A request (body included) must be handled within this time
     #[arg(long, value_name = "DURATION", default_value = "15s")]
     request_timeout: String,
+    /// The most connections to a PostgreSQL store this server holds
+    #[arg(long, value_name = "N", default_value_t = crate::store::DEFAULT_POOL_SIZE, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pool_size: u16,
 }
 
 /// `--compat-token`.
@@ -76,7 +79,7 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
         },
         ..ServeConfig::default()
     };
-    let store = env.open_store_for_server()?;
+    let store = env.open_store_for_server(usize::from(args.pool_size))?;
     super::keys::unlock_for_server(&store)?;
     http::init_logging();
     let state = std::sync::Arc::new(serve::AppState::new(store, config)?);

@@ -253,6 +253,8 @@ pub async fn run(
     let control = socket::start(Arc::clone(&state))?;
     ready(&listener);
     http::serve(listener, router(Arc::clone(&state)), limits, shutdown).await;
-    control.stop();
+    if let Some(control) = control {
+        control.stop();
+    }
     state.store.flush()
 }

@@ -27,9 +27,13 @@ impl ControlSocket {
     }
 }
 
-/// Binds the socket (mode 0600) and starts answering.
-pub fn start(state: Arc<AppState>) -> Result<ControlSocket> {
-    let path = state.store.path().join(SOCKET_NAME);
+/// Binds the socket (mode 0600) in the store directory and starts answering. A database
+/// store has no directory and needs no socket: the CLI writes to the database itself.
+pub fn start(state: Arc<AppState>) -> Result<Option<ControlSocket>> {
+    let Some(directory) = state.store.directory() else {
+        return Ok(None);
+    };
+    let path = directory.join(SOCKET_NAME);
     // We hold the store's lock, so a socket file left here is from a server that died.
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path).map_err(|e| Error::io(&path, e))?;
@@ -46,7 +50,7 @@ pub fn start(state: Arc<AppState>) -> Result<ControlSocket> {
             });
         }
     });
-    Ok(ControlSocket { path, task })
+    Ok(Some(ControlSocket { path, task }))
 }
 
 async fn answer(stream: UnixStream, state: Arc<AppState>) -> std::io::Result<()> {

@@ -1,13 +1,7 @@
-//! Machine activations: atomic seat accounting.
-//!
-//! A seat is taken in one sled transaction over `activations` and `seats`, so concurrent
-//! activations of one license serialize on its `seats` entry (sled retries the loser) and
-//! the count can never pass the limit, whatever the concurrency.
+//! Machine activations: what a machine may send, and seats taken through the backend's
+//! atomic primitive ([`super::Backend::grant_seat`]), exact under any concurrency.
 
-use sled::transaction::ConflictableTransactionError;
-use sled::Transactional;
-
-use super::{activation_key, be_u64, from_json, to_json, unwrap_transaction, Activation, Store};
+use super::{Activation, Store};
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
 
@@ -72,8 +66,9 @@ impl Machine<'_> {
 
 impl Store {
     /// Activates `machine` on `license_id`, allowing at most `limit` machines (`None`:
-    /// unlimited). Idempotent for a machine that is already activated. Does not flush:
-    /// the caller decides how the write becomes durable (see `serve`'s group commit).
+    /// unlimited). Idempotent for a machine that is already activated: it keeps its seat
+    /// and its first activation time. On sled this does not flush: the caller decides how
+    /// the write becomes durable (see `serve`'s group commit); on PostgreSQL it is committed.
     pub fn activate(
         &self,
         license_id: &str,
@@ -82,56 +77,24 @@ impl Store {
         now: Timestamp,
     ) -> Result<Activated> {
         machine.check()?;
-        let key = activation_key(license_id, machine.hwid);
-        let result = (&self.activations, &self.seats).transaction(|(activations, seats)| {
-            let used = seats.get(license_id)?.map(|v| be_u64(&v)).unwrap_or(0);
-            if let Some(existing) = activations.get(&key)? {
-                let mut record: Activation =
-                    from_json(&existing).map_err(ConflictableTransactionError::Abort)?;
-                record.last_seen = now;
-                record.machine = machine.machine.map(str::to_owned).or(record.machine);
-                record.user = machine.user.map(str::to_owned).or(record.user);
-                activations.insert(key.as_slice(), to_json(&record))?;
-                return Ok(Activated::Granted { new: false, used });
-            }
-            if limit.is_some_and(|limit| used >= limit) {
-                return Ok(Activated::NoSeatsLeft { used });
-            }
-            let record = Activation {
-                license_id: license_id.to_owned(),
-                hwid: machine.hwid.to_owned(),
-                machine: machine.machine.map(str::to_owned),
-                user: machine.user.map(str::to_owned),
-                first_seen: now,
-                last_seen: now,
-            };
-            activations.insert(key.as_slice(), to_json(&record))?;
-            seats.insert(license_id, &(used + 1).to_be_bytes())?;
-            Ok(Activated::Granted {
-                new: true,
-                used: used + 1,
-            })
-        });
-        unwrap_transaction(result)
+        let activation = Activation {
+            license_id: license_id.to_owned(),
+            hwid: machine.hwid.to_owned(),
+            machine: machine.machine.map(str::to_owned),
+            user: machine.user.map(str::to_owned),
+            first_seen: now,
+            last_seen: now,
+        };
+        self.backend.grant_seat(&activation, limit)
     }
 
     /// Frees the seat of `hwid` on `license_id`. Returns whether it was activated and the
-    /// seats in use afterwards. Does not flush.
+    /// seats in use afterwards. On sled this does not flush.
     pub fn deactivate(&self, license_id: &str, hwid: &str) -> Result<(bool, u64)> {
-        let key = activation_key(license_id, hwid);
-        let result = (&self.activations, &self.seats).transaction(|(activations, seats)| {
-            let used = seats.get(license_id)?.map(|v| be_u64(&v)).unwrap_or(0);
-            if activations.remove(key.as_slice())?.is_none() {
-                return Ok((false, used));
-            }
-            let used = used.saturating_sub(1);
-            seats.insert(license_id, &used.to_be_bytes())?;
-            Ok((true, used))
-        });
-        unwrap_transaction(result)
+        self.backend.release_seat(license_id, hwid)
     }
 
-    /// Removes an activation and flushes: the CLI's `activation remove`.
+    /// Removes an activation, durably: the CLI's `activation remove`.
     pub fn remove_activation(&self, license_id: &str, hwid: &str) -> Result<bool> {
         let (removed, _) = self.deactivate(license_id, hwid)?;
         self.flush()?;
@@ -140,15 +103,11 @@ impl Store {
 
     /// Seats in use by a license.
     pub fn seats_used(&self, license_id: &str) -> Result<u64> {
-        Ok(self.seats.get(license_id)?.map(|v| be_u64(&v)).unwrap_or(0))
+        self.backend.seats_used(license_id)
     }
 
     /// Activations of one license, or of all.
     pub fn activations(&self, license_id: Option<&str>) -> Result<Vec<Activation>> {
-        let iter = match license_id {
-            Some(id) => self.activations.scan_prefix(activation_key(id, "")),
-            None => self.activations.iter(),
-        };
-        iter.values().map(|v| from_json(&v?)).collect()
+        self.backend.activations(license_id)
     }
 }

@@ -1,0 +1,123 @@
+//! Where a store is: a directory (sled) or a PostgreSQL URL, and how to open it.
+
+use std::path::PathBuf;
+
+/// Where a store is, as `--store` / `KEYCTL_STORE` name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// An embedded sled store in this directory.
+    Directory(PathBuf),
+    /// A PostgreSQL database: a `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// A `postgres://` or `postgresql://` URL names a database; anything else a directory.
+    pub fn parse(value: &str) -> Location {
+        let lower = value.get(..13).unwrap_or(value).to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Location::Postgres(value.to_owned())
+        } else {
+            Location::Directory(PathBuf::from(value))
+        }
+    }
+
+    /// The location as people name it: a directory, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Directory(path) => path.display().to_string(),
+            Location::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(path: PathBuf) -> Self {
+        Location::Directory(path)
+    }
+}
+
+/// How to open a store.
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    /// sled's page cache, in MiB (see [`super::DEFAULT_CACHE_MB`]).
+    pub cache_mb: u64,
+    /// The most PostgreSQL connections this process holds.
+    pub pool_size: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            cache_mb: super::DEFAULT_CACHE_MB,
+            pool_size: usize::from(DEFAULT_POOL_SIZE),
+        }
+    }
+}
+
+/// PostgreSQL connections per process unless `serve --pool-size` says otherwise: enough to
+/// keep two cores busy while some connections wait on commits.
+pub const DEFAULT_POOL_SIZE: u16 = 16;
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`: a URL is printed in
+/// messages and logs, its password never.
+pub fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_owned(),
+    }
+}
+
+/// The store directory to use when neither `--store` nor `KEYCTL_STORE` is given:
+/// `$XDG_DATA_HOME/keyctl`, else `~/.local/share/keyctl`.
+pub fn default_path() -> Option<PathBuf> {
+    if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(data).join("keyctl"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|home| PathBuf::from(home).join(".local/share/keyctl"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_names_a_database_and_anything_else_a_directory() {
+        let url = "postgres://keyctl@db:5432/licenses?sslmode=disable";
+        assert_eq!(Location::parse(url), Location::Postgres(url.into()));
+        assert!(matches!(
+            Location::parse("PostgreSQL://x/y"),
+            Location::Postgres(_)
+        ));
+        assert_eq!(
+            Location::parse("./postgres:"),
+            Location::Directory("./postgres:".into())
+        );
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact_password("postgres://app:s3cret@db:5432/k?x=1"),
+            "postgres://app:***@db:5432/k?x=1"
+        );
+        assert_eq!(
+            redact_password("postgres://app@db/k"),
+            "postgres://app@db/k"
+        );
+        assert_eq!(redact_password("postgres://db/k"), "postgres://db/k");
+    }
+}
