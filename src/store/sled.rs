@@ -1046,3 +1046,187 @@ fn cache_bytes(default_mb: u64) -> u64 {
     megabytes.unwrap_or(default_mb).clamp(1, 64 * 1024) * 1024 * 1024
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::license::{new_license_id, IssueRequest, Issuer, LicenseState};
+    use crate::store::{StagedBatch, Store};
+
+    const NOW: Timestamp = 1_795_000_000;
+
+    /// Handles on trees of an open store, to look under the rules.
+    struct Trees {
+        keys: sled::Tree,
+        licenses: sled::Tree,
+        short_keys: sled::Tree,
+        refs: sled::Tree,
+    }
+
+    impl Trees {
+        /// Entries in the license, short key and ref trees, hidden ones included.
+        fn entries(&self) -> [usize; 3] {
+            [self.licenses.len(), self.short_keys.len(), self.refs.len()]
+        }
+    }
+
+    /// The store at `path` (created with `issuer` if absent), with handles on its trees.
+    fn sled_store(path: &Path, issuer: &str) -> (Store, Trees) {
+        let location = crate::store::Location::Directory(path.into());
+        if !SledBackend::exists(path) {
+            drop(Store::init(&location, issuer, None, NOW).unwrap());
+        }
+        let backend = SledBackend::open(path, DEFAULT_CACHE_MB).unwrap();
+        let trees = Trees {
+            keys: backend.keys.clone(),
+            licenses: backend.licenses.clone(),
+            short_keys: backend.short_keys.clone(),
+            refs: backend.refs.clone(),
+        };
+        (Store::over(Box::new(backend)), trees)
+    }
+
+    /// Licenses of `batch` for products `app` and `web`, with refs `{refs}-0`, `{refs}-1`, ….
+    fn licenses(
+        store: &Store,
+        batch: &StagedBatch,
+        refs: &str,
+        count: usize,
+    ) -> Vec<LicenseRecord> {
+        let issuer = Issuer::new(&store.issuer().unwrap(), &store.active_key().unwrap());
+        (0..count)
+            .map(|i| {
+                let request = IssueRequest {
+                    licensee: format!("user{i}"),
+                    products: vec!["app".into(), "web".into()],
+                    ..IssueRequest::default()
+                };
+                let issued = issuer.issue(&request, NOW, batch.millis()).unwrap();
+                LicenseRecord {
+                    order_ref: Some(format!("{refs}-{i}")),
+                    ..LicenseRecord::from_issued(&issued)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rotation_that_fails_midway_adds_no_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, trees) = sled_store(&dir.path().join("store"), "Vendor");
+        // A record the rotation cannot read stops it after the new key was generated: it
+        // must not have been stored (as it would if it were inserted before the status flip).
+        trees.keys.insert("damaged", b"not json".as_slice()).unwrap();
+        let err = store.rotate(None, NOW + 100).unwrap_err();
+        assert!(err.to_string().contains("a record is damaged"), "{err}");
+        assert_eq!(trees.keys.len(), 2);
+        trees.keys.remove("damaged").unwrap();
+        let keys = store.keys().unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].status, KeyStatus::Active);
+    }
+
+    #[test]
+    fn an_interrupted_rewrite_is_finished_or_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path();
+        let marked = |name: &str, mark: &str| {
+            std::fs::create_dir(path.join(name)).unwrap();
+            std::fs::write(path.join(name).join("mark"), mark).unwrap();
+        };
+        let mark = || std::fs::read_to_string(path.join("db/mark")).unwrap();
+        // The copy was not finished: the old database stays.
+        marked("db", "old");
+        marked(DB_NEW, "partial");
+        finish_rewrite(path).unwrap();
+        assert_eq!((mark(), path.join(DB_NEW).exists()), ("old".into(), false));
+        // The copy was finished and the old database moved aside: the copy goes in place.
+        std::fs::rename(path.join("db"), path.join(DB_OLD)).unwrap();
+        marked(DB_NEW, "new");
+        finish_rewrite(path).unwrap();
+        assert_eq!(mark(), "new");
+        assert!(!path.join(DB_OLD).exists() && !path.join(DB_NEW).exists());
+        // Only the old database is left over: it goes.
+        marked(DB_OLD, "stale");
+        finish_rewrite(path).unwrap();
+        assert_eq!((mark(), path.join(DB_OLD).exists()), ("new".into(), false));
+    }
+
+    #[test]
+    fn a_batch_is_hidden_until_committed_and_removed_if_its_run_died() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let (store, trees) = sled_store(&path, "Acme");
+
+        let committed = store.begin_batch(NOW, None).unwrap();
+        let kept = licenses(&store, &committed, "A", 2);
+        store.stage_licenses(&committed, &kept).unwrap();
+        let id = kept[0].id.as_str();
+        assert!(store.license(id).unwrap().is_none());
+        assert_eq!(store.revocation(id).unwrap().as_deref(), Some(NEVER_ISSUED));
+        assert_eq!(store.issued_ref("web", "A-0").unwrap(), None);
+        store.commit_batch(&committed).unwrap();
+        assert_eq!(
+            store.license(id).unwrap().unwrap().order_ref.as_deref(),
+            Some("A-0")
+        );
+        assert_eq!(store.revocation(id).unwrap(), None);
+        assert_eq!(store.issued_ref("web", "A-0").unwrap().as_deref(), Some(id));
+
+        // A run that dies while staging: its licenses, indexes and output are left behind.
+        let died = store.begin_batch(NOW, Some(dir.path())).unwrap();
+        assert_ne!(died.id(), committed.id());
+        let output = died.output().unwrap().to_owned();
+        assert_eq!(
+            output,
+            dir.path().join(format!(".keyctl-batch-{}.tmp", died.id()))
+        );
+        std::fs::write(&output, "secrets").unwrap();
+        let again = licenses(&store, &died, "A", 1);
+        assert_eq!(
+            store.stage_licenses(&died, &again).unwrap_err().to_string(),
+            format!("ref A-0 of product app was already issued, to license {id}")
+        );
+        let lost = licenses(&store, &died, "B", 3);
+        store.stage_licenses(&died, &lost).unwrap();
+        store.flush().unwrap();
+        assert_eq!(trees.entries(), [6, 6, 10]);
+        assert_eq!(store.licenses(&Default::default()).unwrap().len(), 2);
+        drop((store, trees));
+
+        let (store, trees) = sled_store(&path, "Acme");
+        assert!(!output.exists());
+        assert_eq!(trees.entries(), [2, 2, 4]);
+        let lost_id = lost[0].id.as_str();
+        assert!(store.find_license(&lost[0].short_key).is_err());
+        assert_eq!(
+            store.revocation(lost_id).unwrap().as_deref(),
+            Some(NEVER_ISSUED)
+        );
+        assert_eq!(store.issued_ref("app", "A-0").unwrap().as_deref(), Some(id));
+        // Abandoned stays abandoned: its millisecond is never used again.
+        let marks = store.backend().batch_marks().unwrap();
+        let state = marks.iter().find(|(p, _)| died.id().len() + 4 == p.len() && p.ends_with(died.id()));
+        assert_eq!(state.unwrap().1.state, MarkState::Abandoned);
+        drop((store, trees));
+        let (store, _) = sled_store(&path, "Acme");
+        assert_eq!(
+            store.revocation(lost_id).unwrap().as_deref(),
+            Some(NEVER_ISSUED)
+        );
+    }
+
+    #[test]
+    fn a_millisecond_is_the_prefix_of_exactly_its_ids() {
+        let millis = 1_795_000_000_123;
+        let prefix = &new_license_id(&mut rand_core::OsRng, millis, 0)[..PREFIX_LEN];
+        for sequence in [0, 1, 0x8000_0000, u32::MAX] {
+            assert!(new_license_id(&mut rand_core::OsRng, millis, sequence).starts_with(prefix));
+            assert!(
+                !new_license_id(&mut rand_core::OsRng, millis + 1, sequence).starts_with(prefix)
+            );
+            assert!(
+                !new_license_id(&mut rand_core::OsRng, millis - 1, sequence).starts_with(prefix)
+            );
+        }
+    }
+}
