@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace, installing what the tests need on a fresh machine (from
 # the package registries only): the Rust suites (the binary end to end against real stores
-# and servers on loopback, the core, its vectors and jsonwebtoken interop), then the
+# and servers on loopback, including a throwaway PostgreSQL server from
+# scripts/with-postgres.sh, the core, its vectors and jsonwebtoken interop), then the
 # JavaScript package's suite under Node against the same vectors and a real signer and server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,5 +20,5 @@ if ! python3 -c 'import jwt, cryptography' 2>/dev/null; then
 fi
 
 bash scripts/build-wasm.sh
-cargo test --locked --workspace
+scripts/with-postgres.sh cargo test --locked --workspace
 node --test crates/keyctl-wasm/tests/

@@ -15,6 +15,7 @@ mod encryption;
 mod generated;
 mod interop;
 mod net;
+mod postgres_harness;
 mod properties;
 mod serve;
 mod serve_security;

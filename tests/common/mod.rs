@@ -1,6 +1,8 @@
 //! Shared helpers for the end-to-end tests: a sandboxed `keyctl`, its results, the fixture
 //! keys in `tests/fixtures/`, and JWTs made by hand for outcome and tamper cases.
 
+pub mod postgres;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
