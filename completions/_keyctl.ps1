@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'keyctl' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -44,7 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         }
         'keyctl;init' {
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The vendor name put in every license''s `iss` claim [default: keyctl]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--encrypt', '--encrypt', [CompletionResultType]::ParameterName, 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -54,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -72,7 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key;generate' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -81,7 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key;list' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -90,7 +90,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key;rotate' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -99,7 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key;retire' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -109,7 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         }
         'keyctl;key;import' {
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'The passphrase of an encrypted PEM file is in FILE [default: asked on the terminal]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -121,7 +121,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE instead of stdout')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Encrypt the private key PEM under the passphrase in FILE (implies --encrypt)')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--private', '--private', [CompletionResultType]::ParameterName, 'Export the private key (written 0600 when --out is given)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite FILE if it exists')
             [CompletionResult]::new('--encrypt', '--encrypt', [CompletionResultType]::ParameterName, 'Encrypt the private key PEM under a passphrase (asked on the terminal unless --passphrase-file)')
@@ -133,7 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key;encrypt' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -142,7 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;key;decrypt' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -190,7 +190,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;product' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -205,7 +205,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         'keyctl;product;add' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Display name')
             [CompletionResult]::new('--support-message', '--support-message', [CompletionResultType]::ParameterName, 'Message shown to users when activation fails')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -214,7 +214,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;product;list' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -223,7 +223,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;product;show' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -251,7 +251,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;license' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -280,7 +280,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--rejects', '--rejects', [CompletionResultType]::ParameterName, 'Where --skip-invalid writes refused rows (JSON Lines)')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the issued licenses (with their secrets) to FILE, created 0600 [default: stdout]')
             [CompletionResult]::new('--output-format', '--output-format', [CompletionResultType]::ParameterName, 'Output format [default: csv for *.csv, else jsonl]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--skip-invalid', '--skip-invalid', [CompletionResultType]::ParameterName, 'Issue the valid rows and write the invalid ones, with reasons, to --rejects')
             [CompletionResult]::new('--skip-existing', '--skip-existing', [CompletionResultType]::ParameterName, 'Skip the rows whose ref a license was already issued for (they are not output again)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite --out and --rejects if they exist')
@@ -294,7 +294,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         'keyctl;license;list' {
             [CompletionResult]::new('--product', '--product', [CompletionResultType]::ParameterName, 'Only licenses covering this product')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only licenses in this standing')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -303,7 +303,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;license;show' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--jwt', '--jwt', [CompletionResultType]::ParameterName, 'Print only the JWT')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Print only the signer secret')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
@@ -315,7 +315,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         }
         'keyctl;license;revoke' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (shown by verify and the server)')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -325,7 +325,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         }
         'keyctl;license;suspend' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (shown by verify and the server)')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -334,7 +334,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;license;reinstate' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -382,7 +382,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--machine', '--machine', [CompletionResultType]::ParameterName, 'A machine id that must be activated (needs the store)')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -401,7 +401,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--machine', '--machine', [CompletionResultType]::ParameterName, 'The machine''s name, as the request will send it (with --for)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The logged-in user, as the request will send it (with --for)')
             [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'The host, as the request will send it (with --for)')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -415,7 +415,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--allow-origin', '--allow-origin', [CompletionResultType]::ParameterName, 'An origin allowed to call the signer from a browser (repeatable; `*` for any)')
             [CompletionResult]::new('--allow-host', '--allow-host', [CompletionResultType]::ParameterName, 'A host name clients may address the signer by (repeatable) [default: the listen address and localhost]')
             [CompletionResult]::new('--max-skew', '--max-skew', [CompletionResultType]::ParameterName, 'How far a Media-IO x-datetime may be from this clock')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--allow-no-origin', '--allow-no-origin', [CompletionResultType]::ParameterName, 'Also answer requests without an Origin header (native products, scripts)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -437,7 +437,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--product', '--product', [CompletionResultType]::ParameterName, 'The product that is checking (required when the license is verified too)')
             [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'The host a web product runs on (omit for native use)')
             [CompletionResult]::new('--leeway', '--leeway', [CompletionResultType]::ParameterName, 'Tolerance for expiry and not-before')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -455,7 +455,8 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--compat-token', '--compat-token', [CompletionResultType]::ParameterName, 'What /api/activate and /api/check accept as `token`')
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'A client must send its request head within this time')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'A request (body included) must be handled within this time')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--pool-size', '--pool-size', [CompletionResultType]::ParameterName, 'The most connections to a PostgreSQL store this server holds')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -464,7 +465,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;activation' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -477,7 +478,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         }
         'keyctl;activation;list' {
             [CompletionResult]::new('--license', '--license', [CompletionResultType]::ParameterName, 'Only this license (id or short key)')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -486,7 +487,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;activation;remove' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -510,7 +511,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;completions' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -519,7 +520,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;man' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

@@ -1722,7 +1722,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__serve)
-            opts="-h -V --listen --max-skew --leeway --replay-capacity --replay-per-license --unlimited-cap --compat-token --header-timeout --request-timeout --store --json --help --version"
+            opts="-h -V --listen --max-skew --leeway --replay-capacity --replay-per-license --unlimited-cap --compat-token --header-timeout --request-timeout --pool-size --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1761,6 +1761,10 @@ _keyctl() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

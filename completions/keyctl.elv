@@ -18,7 +18,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
     }
     var completions = [
         &'keyctl'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -40,7 +40,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         }
         &'keyctl;init'= {
             cand --issuer 'The vendor name put in every license''s `iss` claim [default: keyctl]'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --encrypt 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
@@ -49,7 +49,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;key'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -66,7 +66,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keyctl;key;generate'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -74,7 +74,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;key;list'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -82,7 +82,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;key;rotate'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -90,7 +90,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;key;retire'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -99,7 +99,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         }
         &'keyctl;key;import'= {
             cand --passphrase-file 'The passphrase of an encrypted PEM file is in FILE [default: asked on the terminal]'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -110,7 +110,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --format 'Output format'
             cand --out 'Write to FILE instead of stdout'
             cand --passphrase-file 'Encrypt the private key PEM under the passphrase in FILE (implies --encrypt)'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --private 'Export the private key (written 0600 when --out is given)'
             cand --force 'Overwrite FILE if it exists'
             cand --encrypt 'Encrypt the private key PEM under a passphrase (asked on the terminal unless --passphrase-file)'
@@ -121,7 +121,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;key;encrypt'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -129,7 +129,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;key;decrypt'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -166,7 +166,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;key;help;help'= {
         }
         &'keyctl;product'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -180,7 +180,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;product;add'= {
             cand --name 'Display name'
             cand --support-message 'Message shown to users when activation fails'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -188,7 +188,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;product;list'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -196,7 +196,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;product;show'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -218,7 +218,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;product;help;help'= {
         }
         &'keyctl;license'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -246,7 +246,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --rejects 'Where --skip-invalid writes refused rows (JSON Lines)'
             cand --out 'Write the issued licenses (with their secrets) to FILE, created 0600 [default: stdout]'
             cand --output-format 'Output format [default: csv for *.csv, else jsonl]'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --skip-invalid 'Issue the valid rows and write the invalid ones, with reasons, to --rejects'
             cand --skip-existing 'Skip the rows whose ref a license was already issued for (they are not output again)'
             cand --force 'Overwrite --out and --rejects if they exist'
@@ -259,7 +259,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;license;list'= {
             cand --product 'Only licenses covering this product'
             cand --status 'Only licenses in this standing'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -267,7 +267,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;license;show'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --jwt 'Print only the JWT'
             cand --secret 'Print only the signer secret'
             cand --json 'Print machine-readable JSON instead of tables'
@@ -278,7 +278,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         }
         &'keyctl;license;revoke'= {
             cand --reason 'Why (shown by verify and the server)'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -287,7 +287,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         }
         &'keyctl;license;suspend'= {
             cand --reason 'Why (shown by verify and the server)'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -295,7 +295,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;license;reinstate'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -334,7 +334,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --machine 'A machine id that must be activated (needs the store)'
             cand --batch 'Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line'
             cand --at 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -352,7 +352,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --machine 'The machine''s name, as the request will send it (with --for)'
             cand --user 'The logged-in user, as the request will send it (with --for)'
             cand --domain 'The host, as the request will send it (with --for)'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -365,7 +365,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --allow-origin 'An origin allowed to call the signer from a browser (repeatable; `*` for any)'
             cand --allow-host 'A host name clients may address the signer by (repeatable) [default: the listen address and localhost]'
             cand --max-skew 'How far a Media-IO x-datetime may be from this clock'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --allow-no-origin 'Also answer requests without an Origin header (native products, scripts)'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
@@ -386,7 +386,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --product 'The product that is checking (required when the license is verified too)'
             cand --domain 'The host a web product runs on (omit for native use)'
             cand --leeway 'Tolerance for expiry and not-before'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -403,7 +403,8 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --compat-token 'What /api/activate and /api/check accept as `token`'
             cand --header-timeout 'A client must send its request head within this time'
             cand --request-timeout 'A request (body included) must be handled within this time'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --pool-size 'The most connections to a PostgreSQL store this server holds'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -411,7 +412,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;activation'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -423,7 +424,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         }
         &'keyctl;activation;list'= {
             cand --license 'Only this license (id or short key)'
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -431,7 +432,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;activation;remove'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -450,7 +451,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;activation;help;help'= {
         }
         &'keyctl;completions'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -458,7 +459,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --version 'Print version'
         }
         &'keyctl;man'= {
-            cand --store 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
             cand --help 'Print help'

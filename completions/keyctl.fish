@@ -24,7 +24,7 @@ function __fish_keyctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c keyctl -n "__fish_keyctl_needs_command" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_needs_command" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_needs_command" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_needs_command" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_needs_command" -s V -l version -d 'Print version'
@@ -42,12 +42,12 @@ complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "completions" -d 'Prin
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l issuer -d 'The vendor name put in every license\'s `iss` claim [default: keyctl]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l encrypt -d 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -s V -l version -d 'Print version'
@@ -60,24 +60,24 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "encrypt" -d 'Encrypt the store\'s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "decrypt" -d 'Store the signing keys in clear again (needs the passphrase)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and not __fish_seen_subcommand_from generate list rotate retire import export encrypt decrypt help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from generate" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from retire" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l passphrase-file -d 'The passphrase of an encrypted PEM file is in FILE [default: asked on the terminal]' -r -F
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
@@ -86,18 +86,18 @@ jwk\t'One JWK (RFC 8037)'
 jwks\t'A JWKS of the key, or of every trusted key when no KID is given'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE instead of stdout' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Encrypt the private key PEM under the passphrase in FILE (implies --encrypt)' -r -F
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l private -d 'Export the private key (written 0600 when --out is given)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l force -d 'Overwrite FILE if it exists'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l encrypt -d 'Encrypt the private key PEM under a passphrase (asked on the terminal unless --passphrase-file)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from encrypt" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from decrypt" -s V -l version -d 'Print version'
@@ -110,7 +110,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subco
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "encrypt" -d 'Encrypt the store\'s signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "decrypt" -d 'Store the signing keys in clear again (needs the passphrase)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -s V -l version -d 'Print version'
@@ -120,15 +120,15 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_se
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and not __fish_seen_subcommand_from add list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l name -d 'Display name' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l support-message -d 'Message shown to users when activation fails' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
@@ -136,7 +136,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "list" -d 'List products'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one product, by id or number'
 complete -c keyctl -n "__fish_keyctl_using_subcommand product; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and not __fish_seen_subcommand_from issue list show revoke suspend reinstate help" -s V -l version -d 'Print version'
@@ -162,7 +162,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l out -d 'Write the issued licenses (with their secrets) to FILE, created 0600 [default: stdout]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l output-format -d 'Output format [default: csv for *.csv, else jsonl]' -r -f -a "jsonl\t'One JSON object per line'
 csv\t'CSV with a header row'"
-complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l skip-invalid -d 'Issue the valid rows and write the invalid ones, with reasons, to --rejects'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l skip-existing -d 'Skip the rows whose ref a license was already issued for (they are not output again)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from issue" -l force -d 'Overwrite --out and --rejects if they exist'
@@ -173,27 +173,27 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_s
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -l status -d 'Only licenses in this standing' -r -f -a "active\t''
 suspended\t''
 revoked\t''"
-complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l jwt -d 'Print only the JWT'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l secret -d 'Print only the signer secret'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -l reason -d 'Why (shown by verify and the server)' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -l reason -d 'Why (shown by verify and the server)' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from suspend" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand license; and __fish_seen_subcommand_from reinstate" -s V -l version -d 'Print version'
@@ -212,7 +212,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l leeway -d 'Tole
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l machine -d 'A machine id that must be activated (needs the store)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l batch -d 'Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l at -d 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -s V -l version -d 'Print version'
@@ -228,7 +228,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l hwid -d 'The mach
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l machine -d 'The machine\'s name, as the request will send it (with --for)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l user -d 'The logged-in user, as the request will send it (with --for)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l domain -d 'The host, as the request will send it (with --for)' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -s V -l version -d 'Print version'
@@ -237,7 +237,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l secret-file -d 
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l allow-origin -d 'An origin allowed to call the signer from a browser (repeatable; `*` for any)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l allow-host -d 'A host name clients may address the signer by (repeatable) [default: the listen address and localhost]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l max-skew -d 'How far a Media-IO x-datetime may be from this clock' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l allow-no-origin -d 'Also answer requests without an Origin header (native products, scripts)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand signer" -s h -l help -d 'Print help'
@@ -255,7 +255,7 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l jwks -d
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l product -d 'The product that is checking (required when the license is verified too)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l domain -d 'The host a web product runs on (omit for native use)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l leeway -d 'Tolerance for expiry and not-before' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify-request" -s V -l version -d 'Print version'
@@ -269,11 +269,12 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l compat-token -d 
 jwt\t'Also the JWT or the license id: weaker, since anyone who has seen a license knows both'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l header-timeout -d 'A client must send its request head within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l request-timeout -d 'A request (body included) must be handled within this time' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l pool-size -d 'The most connections to a PostgreSQL store this server holds' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -s V -l version -d 'Print version'
@@ -281,22 +282,22 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -f -a "remove" -d 'Free a machine\'s seat'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and not __fish_seen_subcommand_from list remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -l license -d 'Only this license (id or short key)' -r
-complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "list" -d 'List activated machines'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Free a machine\'s seat'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'Store directory [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s V -l version -d 'Print version'

@@ -20,5 +20,6 @@ mod properties;
 mod serve;
 mod serve_security;
 mod signer;
+mod store_contract;
 mod tamper;
 mod vectors_cli;

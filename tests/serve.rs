@@ -466,7 +466,9 @@ fn bad_requests_get_json_errors_never_500() {
         slow.is_empty() || String::from_utf8_lossy(&slow).starts_with("HTTP/1.1 408"),
         "{slow:?}"
     );
-    server.get("/healthz").expect(200, json!({"status": "ok"}));
+    server
+        .get("/healthz")
+        .expect(200, json!({"status": "ok", "store": "up"}));
 }
 
 #[test]

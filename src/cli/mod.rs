@@ -85,12 +85,16 @@ impl Env {
     /// Where the store is: `--store` / `KEYCTL_STORE` (a directory or a `postgres://` URL),
     /// else the default directory.
     fn store_location(&self) -> Result<Location> {
-        let path = self.store.clone().or_else(store::default_path).ok_or_else(|| {
-            Error::invalid(
-                "store",
-                "no --store, no KEYCTL_STORE and no HOME to find the default store",
-            )
-        })?;
+        let path = self
+            .store
+            .clone()
+            .or_else(store::default_path)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "store",
+                    "no --store, no KEYCTL_STORE and no HOME to find the default store",
+                )
+            })?;
         Ok(match path.to_str() {
             Some(text) => Location::parse(text),
             None => Location::Directory(path),

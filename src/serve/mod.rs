@@ -19,11 +19,12 @@ mod v1;
 mod verified;
 
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
@@ -36,7 +37,7 @@ use crate::error::Result;
 use crate::http::{self, Metrics};
 use crate::keys::{self, TrustedKeys};
 use crate::license::{self, Context, LicenseState, Verdict};
-use crate::store::Store;
+use crate::store::{Health, Store};
 use crate::time::Timestamp;
 
 /// How the server behaves.
@@ -90,6 +91,8 @@ pub struct AppState {
     /// The open store.
     pub store: Arc<Store>,
     keys: RwLock<Arc<TrustedKeys>>,
+    /// The store's [`Store::change_version`] the keys were read at.
+    keys_version: std::sync::atomic::AtomicU64,
     /// Signatures already verified.
     verified: VerifiedCache,
     /// Accepted signed requests.
@@ -109,18 +112,36 @@ pub struct AppState {
 impl AppState {
     /// State over `store`, starting the group-commit thread.
     ///
-    /// Replay protection across restarts: this returns only at the start of the next whole
-    /// second, and the server refuses every signed request dated before that second. An
-    /// earlier run, which held the store until before this one opened it, can only have
-    /// accepted requests dated up to its own clock, hence earlier; the few it accepted dated
-    /// later (a client clock ahead, within the skew) it wrote to the store, and they are
-    /// put back into the replay cache here.
+    /// Replay protection across restarts, on an embedded store: this returns only at the
+    /// start of the next whole second, and the server refuses every signed request dated
+    /// before that second. An earlier run, which held the store until before this one opened
+    /// it, can only have accepted requests dated up to its own clock, hence earlier; the few
+    /// it accepted dated later (a client clock ahead, within the skew) it wrote to the store,
+    /// and they are put back into the replay cache here.
+    ///
+    /// A shared store records every accepted request (see [`AppState::admit`]), so a replica
+    /// needs neither: it starts at once and accepts what no replica accepted before.
     pub fn new(store: Store, config: ServeConfig) -> Result<Self> {
         let store = Arc::new(store);
+        let keys_version = store.change_version();
         let keys = store.trusted_keys()?;
         let flusher = Arc::clone(&store);
         let replay = ReplayCache::new(config.replay_capacity, config.replay_per_license);
         let opened = chrono::Utc::now();
+        if store.is_shared() {
+            return Ok(AppState {
+                commit: GroupCommit::start(move || flusher.flush()),
+                keys: RwLock::new(Arc::new(keys)),
+                keys_version: keys_version.into(),
+                verified: VerifiedCache::new(config.verify_cache_capacity),
+                replay,
+                started: 0,
+                pruned: std::sync::atomic::AtomicI64::new(opened.timestamp()),
+                metrics: Arc::new(Metrics::default()),
+                store,
+                config,
+            });
+        }
         replay.restore(
             store
                 .remembered_requests(opened.timestamp())?
@@ -139,6 +160,7 @@ impl AppState {
         Ok(AppState {
             commit: GroupCommit::start(move || flusher.flush()),
             keys: RwLock::new(Arc::new(keys)),
+            keys_version: keys_version.into(),
             verified: VerifiedCache::new(config.verify_cache_capacity),
             replay,
             started,
@@ -149,8 +171,16 @@ impl AppState {
         })
     }
 
-    /// The keys trusted now.
+    /// The keys trusted now. On a shared store a rotation or retirement made elsewhere (a
+    /// replica, the CLI) moves the store's change version, and the keys are read again.
     pub fn keys(&self) -> Arc<TrustedKeys> {
+        let version = self.store.change_version();
+        if version != self.keys_version.load(Ordering::Acquire) {
+            match self.reload_keys() {
+                Ok(()) => self.keys_version.store(version, Ordering::Release),
+                Err(err) => tracing::error!("reading the trusted keys failed: {err}"),
+            }
+        }
         Arc::clone(&self.keys.read().unwrap_or_else(|e| e.into_inner()))
     }
 
@@ -159,6 +189,14 @@ impl AppState {
         let keys = Arc::new(self.store.trusted_keys()?);
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
         Ok(())
+    }
+
+    /// Waits until this task's writes to the store are durable: sled's group commit. A
+    /// shared store commits each write before it returns, so there is nothing to wait for.
+    pub async fn durable(&self) {
+        if !self.store.is_shared() {
+            self.commit.durable().await;
+        }
     }
 
     /// Verifies a license against the store, remembering signatures already checked:
@@ -213,10 +251,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/activate", post(compat::activate))
         .route("/api/check", get(compat::check))
         .route("/.well-known/jwks.json", get(jwks))
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
@@ -226,6 +261,19 @@ pub fn router(state: Arc<AppState>) -> Router {
             log,
             http::log_requests,
         ))
+}
+
+/// `GET /healthz`: `200 {"status": "ok", "store": "up"}`, or `503` with `"store": "down"`
+/// and why, while the store is unreachable or this replica's view of it is stale.
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.health() {
+        Health::Up => Json(serde_json::json!({"status": "ok", "store": "up"})).into_response(),
+        Health::Down(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "unavailable", "store": "down", "reason": reason})),
+        )
+            .into_response(),
+    }
 }
 
 async fn jwks(State(state): State<Arc<AppState>>) -> impl IntoResponse {

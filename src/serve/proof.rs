@@ -105,9 +105,10 @@ impl AppState {
         Ok((Signed { key, datetime }, record))
     }
 
-    /// Remembers a checked request once its license has verified. A request dated after
-    /// this server's clock is also written to the store, durably, so that a restart cannot
-    /// let it through again (see [`AppState::new`]).
+    /// Remembers a checked request once its license has verified. On an embedded store, a
+    /// request dated after this server's clock is also written to the store, durably, so
+    /// that a restart cannot let it through again (see [`AppState::new`]). A shared store
+    /// records every request, and refuses one that any replica recorded first.
     pub(super) async fn admit(&self, signed: &Signed, now: Timestamp) -> Result<(), ApiError> {
         let expires = signed.datetime + self.config.max_skew;
         match self.replay.admit(signed.key, expires, now) {
@@ -116,24 +117,36 @@ impl AppState {
             super::Admission::Full => return Err(ApiError::ReplayCacheFull),
             super::Admission::LicenseFull => return Err(ApiError::LicenseBusy),
         }
-        if signed.datetime > now {
-            self.store.remember_request(RememberedRequest {
-                request: signed.key.request,
-                license: signed.key.license,
-                expires,
-            })?;
-            // Expired entries leave the store at most once a minute, so that it holds only
-            // the live ones however long the server runs.
-            let last = self.pruned.load(Ordering::Relaxed);
-            if now - last >= 60
-                && self
-                    .pruned
-                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
-            {
-                self.store.forget_requests_before(now)?;
+        let entry = RememberedRequest {
+            request: signed.key.request,
+            license: signed.key.license,
+            expires,
+        };
+        // A shared store is the authority: what another replica accepted is a replay here.
+        if self.store.is_shared() {
+            if !self.store.remember_request(entry)? {
+                return Err(replayed());
             }
+            self.prune_remembered(now)?;
+        } else if signed.datetime > now {
+            self.store.remember_request(entry)?;
+            self.prune_remembered(now)?;
             self.commit.durable().await;
+        }
+        Ok(())
+    }
+
+    /// Removes expired requests from the store at most once a minute, so that it holds
+    /// only the live ones however long the server runs.
+    fn prune_remembered(&self, now: Timestamp) -> Result<(), ApiError> {
+        let last = self.pruned.load(Ordering::Relaxed);
+        if now - last >= 60
+            && self
+                .pruned
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.store.forget_requests_before(now)?;
         }
         Ok(())
     }

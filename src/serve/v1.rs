@@ -245,7 +245,7 @@ pub(super) async fn take_seat(
     let counter = match activated {
         Activated::Granted { new: false, .. } => return Ok(activated),
         Activated::Granted { new: true, .. } => {
-            state.commit.durable().await;
+            state.durable().await;
             &state.metrics.activations_granted
         }
         Activated::NoSeatsLeft { .. } => &state.metrics.activations_refused,
@@ -277,7 +277,7 @@ async fn deactivate_body(
     }
     let (removed, used) = state.store.deactivate(&record.id, &body.hwid)?;
     if removed {
-        state.commit.durable().await;
+        state.durable().await;
     }
     Ok(json!({
         "deactivated": removed,

@@ -178,4 +178,3 @@ pub(crate) fn remove_output(path: &Path) -> Result<()> {
         Err(e) => Err(Error::io(path, e)),
     }
 }
-

@@ -53,7 +53,10 @@ impl Store {
         let (backend, created): (Box<dyn Backend>, bool) = match target {
             Location::Directory(path) => match sled::SledBackend::create(path)? {
                 Some(backend) => (Box::new(backend), true),
-                None => (Box::new(sled::SledBackend::open(path, options.cache_mb)?), false),
+                None => (
+                    Box::new(sled::SledBackend::open(path, options.cache_mb)?),
+                    false,
+                ),
             },
             Location::Postgres(url) => match postgres::create(url, &options)? {
                 Some(backend) => (backend, true),

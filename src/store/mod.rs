@@ -27,8 +27,8 @@ pub use batches::{BatchMark, StagedBatch, NEVER_ISSUED};
 pub use copy::Copied;
 pub use location::{default_path, Location, OpenOptions, DEFAULT_POOL_SIZE};
 pub use records::{
-    revocation_text, Activation, KeyRecord, KeyStatus, LicenseFilter, LicenseRecord,
-    LicenseStatus, Product, StoredKey,
+    revocation_text, Activation, KeyRecord, KeyStatus, LicenseFilter, LicenseRecord, LicenseStatus,
+    Product, StoredKey,
 };
 pub use replay::RememberedRequest;
 pub use sled::{BATCH_CACHE_MB, DEFAULT_CACHE_MB, SERVER_CACHE_MB};
@@ -167,7 +167,12 @@ impl Store {
 
     // ---- keys -------------------------------------------------------------------------
 
-    fn new_stored_key(&self, key: &KeyPair, status: KeyStatus, now: Timestamp) -> Result<StoredKey> {
+    fn new_stored_key(
+        &self,
+        key: &KeyPair,
+        status: KeyStatus,
+        now: Timestamp,
+    ) -> Result<StoredKey> {
         Ok(StoredKey::new(key, status, now, self.sealing_key()?))
     }
 
@@ -178,10 +183,12 @@ impl Store {
     }
 
     fn stored_key(&self, kid: &str) -> Result<StoredKey> {
-        self.backend.stored_key(kid)?.ok_or_else(|| Error::NotFound {
-            kind: "key",
-            id: kid.into(),
-        })
+        self.backend
+            .stored_key(kid)?
+            .ok_or_else(|| Error::NotFound {
+                kind: "key",
+                id: kid.into(),
+            })
     }
 
     /// Every key, oldest first.
@@ -320,9 +327,12 @@ impl Store {
         if !self.keys_encrypted()? {
             return Ok(None);
         }
-        self.sealing.get().map(Some).ok_or_else(|| Error::KeysLocked {
-            store: self.describe(),
-        })
+        self.sealing
+            .get()
+            .map(Some)
+            .ok_or_else(|| Error::KeysLocked {
+                store: self.describe(),
+            })
     }
 
     fn pair(&self, stored: &StoredKey) -> Result<KeyPair> {
@@ -411,8 +421,7 @@ impl Store {
                 "must be at most 1024 bytes",
             ));
         }
-        self.backend
-            .insert_product(id, name, support_message, now)
+        self.backend.insert_product(id, name, support_message, now)
     }
 
     /// Every product, by number.
@@ -582,4 +591,3 @@ fn abbreviate(reference: &str) -> String {
         reference.to_owned()
     }
 }
-

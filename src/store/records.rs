@@ -227,7 +227,6 @@ pub fn revocation_text(record: &LicenseRecord) -> Option<String> {
     }
 }
 
-
 impl std::fmt::Debug for StoredKey {
     /// The kid and status only: never the secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -327,5 +326,3 @@ impl StoredKey {
         Ok(pair)
     }
 }
-
-

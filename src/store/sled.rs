@@ -820,7 +820,10 @@ impl Backend for SledBackend {
             .iter()
             .map(|entry| {
                 let (prefix, value) = entry?;
-                Ok((String::from_utf8_lossy(&prefix).into_owned(), from_json(&value)?))
+                Ok((
+                    String::from_utf8_lossy(&prefix).into_owned(),
+                    from_json(&value)?,
+                ))
             })
             .collect()
     }
@@ -857,11 +860,13 @@ impl Backend for SledBackend {
             if self.licenses.contains_key(&record.id)? {
                 continue;
             }
-            self.licenses.insert(record.id.as_bytes(), to_json(record))?;
+            self.licenses
+                .insert(record.id.as_bytes(), to_json(record))?;
             self.short_keys
                 .insert(record.short_key.as_bytes(), record.id.as_bytes())?;
             if let Some(text) = revocation_text(record) {
-                self.revocations.insert(record.id.as_bytes(), text.as_bytes())?;
+                self.revocations
+                    .insert(record.id.as_bytes(), text.as_bytes())?;
             }
             if let Some(order_ref) = &record.order_ref {
                 for product in &record.products {
@@ -1016,7 +1021,6 @@ fn is_empty_dir(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-
 pub(crate) fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("store records serialize")
 }
@@ -1115,7 +1119,10 @@ mod tests {
         let (store, trees) = sled_store(&dir.path().join("store"), "Vendor");
         // A record the rotation cannot read stops it after the new key was generated: it
         // must not have been stored (as it would if it were inserted before the status flip).
-        trees.keys.insert("damaged", b"not json".as_slice()).unwrap();
+        trees
+            .keys
+            .insert("damaged", b"not json".as_slice())
+            .unwrap();
         let err = store.rotate(None, NOW + 100).unwrap_err();
         assert!(err.to_string().contains("a record is damaged"), "{err}");
         assert_eq!(trees.keys.len(), 2);
@@ -1205,7 +1212,9 @@ mod tests {
         assert_eq!(store.issued_ref("app", "A-0").unwrap().as_deref(), Some(id));
         // Abandoned stays abandoned: its millisecond is never used again.
         let marks = store.backend().batch_marks().unwrap();
-        let state = marks.iter().find(|(p, _)| died.id().len() + 4 == p.len() && p.ends_with(died.id()));
+        let state = marks
+            .iter()
+            .find(|(p, _)| died.id().len() + 4 == p.len() && p.ends_with(died.id()));
         assert_eq!(state.unwrap().1.state, MarkState::Abandoned);
         drop((store, trees));
         let (store, _) = sled_store(&path, "Acme");

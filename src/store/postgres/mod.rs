@@ -10,11 +10,15 @@ use crate::error::{Error, Result};
 /// [`super::Store::init`] to fill; `None` when a store is already there.
 pub fn create(url: &str, options: &OpenOptions) -> Result<Option<Box<dyn Backend>>> {
     let _ = (url, options);
-    Err(Error::Store("PostgreSQL stores are not supported by this build".into()))
+    Err(Error::Store(
+        "PostgreSQL stores are not supported by this build".into(),
+    ))
 }
 
 /// Opens the existing store in the database at `url`.
 pub fn open(url: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
     let _ = (url, options);
-    Err(Error::Store("PostgreSQL stores are not supported by this build".into()))
+    Err(Error::Store(
+        "PostgreSQL stores are not supported by this build".into(),
+    ))
 }
