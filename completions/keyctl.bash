@@ -49,6 +49,9 @@ _keyctl() {
             keyctl,signer)
                 cmd="keyctl__subcmd__signer"
                 ;;
+            keyctl,store)
+                cmd="keyctl__subcmd__store"
+                ;;
             keyctl,verify)
                 cmd="keyctl__subcmd__verify"
                 ;;
@@ -105,6 +108,9 @@ _keyctl() {
                 ;;
             keyctl__subcmd__help,signer)
                 cmd="keyctl__subcmd__help__subcmd__signer"
+                ;;
+            keyctl__subcmd__help,store)
+                cmd="keyctl__subcmd__help__subcmd__store"
                 ;;
             keyctl__subcmd__help,verify)
                 cmd="keyctl__subcmd__help__subcmd__verify"
@@ -168,6 +174,12 @@ _keyctl() {
                 ;;
             keyctl__subcmd__help__subcmd__product,show)
                 cmd="keyctl__subcmd__help__subcmd__product__subcmd__show"
+                ;;
+            keyctl__subcmd__help__subcmd__store,copy)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__copy"
+                ;;
+            keyctl__subcmd__help__subcmd__store,migrate)
+                cmd="keyctl__subcmd__help__subcmd__store__subcmd__migrate"
                 ;;
             keyctl__subcmd__key,decrypt)
                 cmd="keyctl__subcmd__key__subcmd__decrypt"
@@ -289,6 +301,24 @@ _keyctl() {
             keyctl__subcmd__product__subcmd__help,show)
                 cmd="keyctl__subcmd__product__subcmd__help__subcmd__show"
                 ;;
+            keyctl__subcmd__store,copy)
+                cmd="keyctl__subcmd__store__subcmd__copy"
+                ;;
+            keyctl__subcmd__store,help)
+                cmd="keyctl__subcmd__store__subcmd__help"
+                ;;
+            keyctl__subcmd__store,migrate)
+                cmd="keyctl__subcmd__store__subcmd__migrate"
+                ;;
+            keyctl__subcmd__store__subcmd__help,copy)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__copy"
+                ;;
+            keyctl__subcmd__store__subcmd__help,help)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__help"
+                ;;
+            keyctl__subcmd__store__subcmd__help,migrate)
+                cmd="keyctl__subcmd__store__subcmd__help__subcmd__migrate"
+                ;;
             *)
                 ;;
         esac
@@ -296,7 +326,7 @@ _keyctl() {
 
     case "${cmd}" in
         keyctl)
-            opts="-h -V --store --json --help --version init key product license verify sign signer verify-request serve activation completions man help"
+            opts="-h -V --store --json --help --version init key product license verify sign signer verify-request serve activation store completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -446,7 +476,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help)
-            opts="init key product license verify sign signer verify-request serve activation completions man help"
+            opts="init key product license verify sign signer verify-request serve activation store completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -868,6 +898,48 @@ _keyctl() {
         keyctl__subcmd__help__subcmd__signer)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__store)
+            opts="migrate copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__store__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1864,6 +1936,124 @@ _keyctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store)
+            opts="-h -V --store --json --help --version migrate copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__copy)
+            opts="-h -V --from --to --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help)
+            opts="migrate copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__store__subcmd__migrate)
+            opts="-h -V --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand verify-request 'Check a signed request, then the license itself when keys are available'
             cand serve 'Run the validation and activation server'
             cand activation 'List and remove machine activations'
+            cand store 'Migrate a store''s schema, or copy a store into another'
             cand completions 'Print shell completions'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -450,6 +451,46 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         }
         &'keyctl;activation;help;help'= {
         }
+        &'keyctl;store'= {
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand migrate 'Bring a PostgreSQL store''s schema up to this release (an embedded store needs nothing)'
+            cand copy 'Copy every record of one store into another (created if absent); safe to run twice'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;store;migrate'= {
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;store;copy'= {
+            cand --from 'The store to copy from: a directory or a postgres:// URL [default: --store]'
+            cand --to 'The store to copy into: a directory or a postgres:// URL'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;store;help'= {
+            cand migrate 'Bring a PostgreSQL store''s schema up to this release (an embedded store needs nothing)'
+            cand copy 'Copy every record of one store into another (created if absent); safe to run twice'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;store;help;migrate'= {
+        }
+        &'keyctl;store;help;copy'= {
+        }
+        &'keyctl;store;help;help'= {
+        }
         &'keyctl;completions'= {
             cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
@@ -477,6 +518,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand verify-request 'Check a signed request, then the license itself when keys are available'
             cand serve 'Run the validation and activation server'
             cand activation 'List and remove machine activations'
+            cand store 'Migrate a store''s schema, or copy a store into another'
             cand completions 'Print shell completions'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -557,6 +599,14 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;help;activation;list'= {
         }
         &'keyctl;help;activation;remove'= {
+        }
+        &'keyctl;help;store'= {
+            cand migrate 'Bring a PostgreSQL store''s schema up to this release (an embedded store needs nothing)'
+            cand copy 'Copy every record of one store into another (created if absent); safe to run twice'
+        }
+        &'keyctl;help;store;migrate'= {
+        }
+        &'keyctl;help;store;copy'= {
         }
         &'keyctl;help;completions'= {
         }

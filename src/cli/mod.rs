@@ -9,6 +9,7 @@ mod meta;
 mod products;
 mod serve;
 mod sign;
+mod stores;
 mod verify;
 
 use std::io::Write;
@@ -68,6 +69,9 @@ enum Command {
     /// List and remove machine activations
     #[command(subcommand)]
     Activation(activations::ActivationCommand),
+    /// Migrate a store's schema, or copy a store into another
+    #[command(subcommand)]
+    Store(stores::StoreCommand),
     /// Print shell completions
     Completions(meta::CompletionsArgs),
     /// Print the man page (roff)
@@ -194,6 +198,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::VerifyRequest(args) => sign::verify_request(&env, args),
         Command::Serve(args) => serve::run(&env, args),
         Command::Activation(command) => activations::run(&env, command),
+        Command::Store(command) => stores::run(&env, command),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),
     }

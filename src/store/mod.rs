@@ -138,6 +138,18 @@ impl Store {
         Ok(Store::over(backend))
     }
 
+    /// Brings the schema of the store at `location` up to this build: the schema versions
+    /// before and after. An embedded store's layout has one version, checked on open.
+    pub fn migrate(location: &Location) -> Result<(u32, u32)> {
+        match location {
+            Location::Directory(path) => {
+                drop(sled::SledBackend::open(path, DEFAULT_CACHE_MB)?);
+                Ok((sled::SCHEMA_VERSION, sled::SCHEMA_VERSION))
+            }
+            Location::Postgres(url) => postgres::migrate(url),
+        }
+    }
+
     /// The backend, for what only it can say (its directory, whether it is shared).
     pub fn backend(&self) -> &dyn Backend {
         &*self.backend

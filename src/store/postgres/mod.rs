@@ -15,6 +15,14 @@ pub fn create(url: &str, options: &OpenOptions) -> Result<Option<Box<dyn Backend
     ))
 }
 
+/// Applies the migrations this build knows: the schema versions before and after.
+pub fn migrate(url: &str) -> Result<(u32, u32)> {
+    let _ = url;
+    Err(Error::Store(
+        "PostgreSQL stores are not supported by this build".into(),
+    ))
+}
+
 /// Opens the existing store in the database at `url`.
 pub fn open(url: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
     let _ = (url, options);
