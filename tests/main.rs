@@ -17,6 +17,7 @@ mod interop;
 mod net;
 mod postgres_harness;
 mod properties;
+mod replicas;
 mod serve;
 mod serve_security;
 mod signer;

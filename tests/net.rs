@@ -156,6 +156,35 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
+    parse(&exchange(
+        addr,
+        &raw_request(addr, method, path, headers, body),
+    ))
+}
+
+/// [`request`], or `None` when nothing listens or the connection ends before a whole
+/// response head (the server was killed).
+pub fn try_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<Response> {
+    let raw = try_exchange(addr, &raw_request(addr, method, path, headers, body))?;
+    raw.windows(4)
+        .any(|w| w == b"\r\n\r\n")
+        .then(|| parse(&raw))
+}
+
+/// The bytes of a request with `Connection: close`.
+fn raw_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<u8> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
@@ -166,7 +195,7 @@ pub fn request(
     head.push_str("\r\n");
     let mut raw = head.into_bytes();
     raw.extend_from_slice(body);
-    parse(&exchange(addr, &raw))
+    raw
 }
 
 /// Sends raw bytes and reads until the server closes.

@@ -50,12 +50,23 @@ pub fn ts(rfc3339: &str) -> i64 {
 /// and any files a test writes. `keyctl` runs with its working directory here.
 pub struct Sandbox {
     dir: tempfile::TempDir,
+    /// `KEYCTL_STORE` when it is not the sandbox's directory: a database URL.
+    store_url: Option<String>,
 }
 
 impl Sandbox {
     pub fn new() -> Self {
         Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
+            store_url: None,
+        }
+    }
+
+    /// A sandbox whose store (`KEYCTL_STORE`) is the database at `url`, not initialised.
+    pub fn on_database(url: &str) -> Self {
+        Sandbox {
+            store_url: Some(url.to_owned()),
+            ..Sandbox::new()
         }
     }
 
@@ -107,8 +118,11 @@ impl Sandbox {
                 cmd.env_remove(key);
             }
         }
-        cmd.env("KEYCTL_STORE", self.store())
-            .env("HOME", self.root())
+        match &self.store_url {
+            Some(url) => cmd.env("KEYCTL_STORE", url),
+            None => cmd.env("KEYCTL_STORE", self.store()),
+        };
+        cmd.env("HOME", self.root())
             .env_remove("XDG_DATA_HOME")
             .env_remove("RUST_BACKTRACE")
             .current_dir(self.root());

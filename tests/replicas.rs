@@ -1,0 +1,377 @@
+//! `keyctl serve` as several replicas on one PostgreSQL store (the real server that
+//! `scripts/with-postgres.sh` starts), and the CLI administering that store while they run:
+//! exact seats, replays refused across replicas, changes seen everywhere within a second, no
+//! acknowledged activation lost to a SIGKILL, and a database outage answered with `503` and
+//! recovered from without a restart.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::common::postgres::{postgres_ctl, test_database, test_database_alone, TestDatabase};
+use crate::common::{Issued, Sandbox, ISSUER};
+use crate::net::Server;
+
+/// A PostgreSQL store with products `app` and `web`, and the sandbox that runs keyctl on it.
+fn database_store(database: &TestDatabase) -> Sandbox {
+    let sandbox = Sandbox::on_database(database.url());
+    sandbox
+        .run(["init", "--issuer", ISSUER])
+        .expect(0, &created_line(&sandbox, database), "");
+    sandbox.add_product("app");
+    sandbox.add_product("web");
+    sandbox
+}
+
+fn created_line(sandbox: &Sandbox, database: &TestDatabase) -> String {
+    let kid = sandbox.run(["key", "list", "--json"]).json()[0]["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    format!(
+        "created store {} (issuer {ISSUER}, active key {kid})\n",
+        database.url()
+    )
+}
+
+/// `count` replicas of `keyctl serve` on the sandbox's store.
+fn replicas(sandbox: &Sandbox, count: usize, extra: &[&str]) -> Vec<Server> {
+    (0..count).map(|_| Server::serve(sandbox, extra)).collect()
+}
+
+/// The KEYCTL1 datetime `offset` seconds from now.
+fn datetime(offset: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(offset))
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string()
+}
+
+fn activation(issued: &Issued, hwid: &str) -> Value {
+    json!({"key": issued.short_key, "product": "app", "hwid": hwid})
+}
+
+/// Hardware ids `keyctl activation list` shows for the store.
+fn activated(sandbox: &Sandbox) -> Vec<String> {
+    let listed = sandbox.run(["activation", "list", "--json"]).json();
+    let mut hwids: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["hwid"].as_str().unwrap().to_owned())
+        .collect();
+    hwids.sort();
+    hwids
+}
+
+/// Polls `check` every 20 ms until it holds, for at most `limit`; the time it took.
+fn within(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() <= limit {
+        if check() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn init_migrate_and_every_command_work_on_a_database_store() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let sandbox = database_store(&database);
+    sandbox.run(["init", "--issuer", ISSUER]).expect(
+        0,
+        &format!("store {} exists already; nothing changed\n", database.url()),
+        "",
+    );
+    let migrated = sandbox.run(["store", "migrate", "--json"]).json();
+    assert_eq!(
+        migrated["schema_version"],
+        migrated["schema_version_before"]
+    );
+    let issued = sandbox.issue_app(&["--activations", "2"]);
+    let shown = sandbox
+        .run(["license", "show", &issued.short_key, "--json"])
+        .json();
+    assert_eq!(shown["id"], issued.id.as_str());
+    sandbox
+        .run(["license", "suspend", &issued.id, "--reason", "unpaid"])
+        .success();
+    sandbox
+        .run(["verify", &issued.jwt, "--product", "app"])
+        .fails(8, "");
+    sandbox.run(["license", "reinstate", &issued.id]).success();
+    sandbox
+        .run(["verify", &issued.jwt, "--product", "app"])
+        .success();
+    sandbox.run(["key", "rotate"]).success();
+    assert_eq!(sandbox.key_count(), 2);
+}
+
+#[test]
+fn three_replicas_grant_exactly_the_seats_a_license_has() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let sandbox = database_store(&database);
+    let issued = sandbox.issue_app(&["--activations", "10"]);
+    let servers = replicas(&sandbox, 3, &[]);
+    let answers: Vec<(u16, Value)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..200)
+            .map(|i| {
+                let server = &servers[i % 3];
+                let body = activation(&issued, &format!("machine-{i:03}"));
+                scope.spawn(move || {
+                    let reply = server.post_json("/v1/activate", &body);
+                    (reply.status, reply.json())
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let granted = answers.iter().filter(|(status, _)| *status == 200).count();
+    let refused = answers
+        .iter()
+        .filter(|(status, body)| *status == 409 && body["code"] == "no_activations_left")
+        .count();
+    assert_eq!((granted, refused), (10, 190), "{answers:?}");
+    assert_eq!(activated(&sandbox).len(), 10);
+    let rows = crate::common::postgres::psql_ok(database.url(), "SELECT count(*) FROM activations");
+    assert_eq!(rows.trim(), "10");
+}
+
+#[test]
+fn a_request_accepted_by_one_replica_is_a_replay_on_another() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let sandbox = database_store(&database);
+    let issued = sandbox.issue_app(&[]);
+    let servers = replicas(&sandbox, 2, &[]);
+    let t = datetime(0);
+    let signature = sandbox.sign(&issued, &t, &[])["signature"].clone();
+    let body =
+        json!({"license": issued.jwt, "datetime": t, "signature": signature, "product": "app"});
+    let first = servers[0].post_json("/v1/validate", &body);
+    assert_eq!(
+        (first.status, first.json()["valid"].clone()),
+        (200, json!(true))
+    );
+    servers[1].post_json("/v1/validate", &body).expect(
+        401,
+        json!({"valid": false, "code": "replayed_request", "error": "this signed request was already used"}),
+    );
+    // Signed machine requests too.
+    let hwid = "h-1";
+    let t = datetime(1);
+    let extra = ["--for", "activate", "--product", "app", "--hwid", hwid];
+    let signature = sandbox.sign(&issued, &t, &extra)["signature"].clone();
+    let body = json!({"license": issued.jwt, "datetime": t, "signature": signature, "product": "app", "hwid": hwid});
+    assert_eq!(servers[1].post_json("/v1/activate", &body).status, 200);
+    assert_eq!(
+        servers[0].post_json("/v1/activate", &body).json()["code"],
+        "replayed_request"
+    );
+}
+
+#[test]
+fn a_revocation_or_a_rotation_made_anywhere_reaches_every_replica_within_a_second() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let sandbox = database_store(&database);
+    let issued = sandbox.issue_app(&[]);
+    let servers = replicas(&sandbox, 3, &[]);
+    let check = |server: &Server, key: &str| {
+        server
+            .get(&format!("/api/check?token={key}&app_id=1&hwid=none"))
+            .status
+    };
+    assert_eq!(check(&servers[2], &issued.short_key), 200);
+    // Revoked through the CLI on the database, while the replicas run.
+    sandbox
+        .run(["license", "revoke", &issued.id, "--reason", "refund"])
+        .success();
+    let took = within(Duration::from_secs(1), || {
+        servers
+            .iter()
+            .all(|server| check(server, &issued.short_key) == 410)
+    });
+    assert!(
+        took.is_some(),
+        "a replica still accepts the revoked license"
+    );
+    // A license signed by a key rotated in meanwhile verifies everywhere, too.
+    sandbox.run(["key", "rotate"]).success();
+    let fresh = sandbox.issue_app(&[]);
+    let took = within(Duration::from_secs(1), || {
+        servers.iter().all(|server| {
+            let reply = server.post_json(
+                "/v1/activate",
+                &activation(&fresh, &format!("h-{}", server.addr)),
+            );
+            reply.status == 200
+        })
+    });
+    assert!(took.is_some(), "a replica does not trust the new key");
+}
+
+#[test]
+fn a_replica_killed_mid_stream_loses_no_acknowledged_activation() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let sandbox = database_store(&database);
+    let issued = sandbox.issue_app(&[]);
+    let victim = Server::serve(&sandbox, &[]);
+    let addr = victim.addr.clone();
+    let acknowledged: Vec<String> = std::thread::scope(|scope| {
+        let senders: Vec<_> = (0..8)
+            .map(|worker| {
+                let addr = addr.clone();
+                let issued = &issued;
+                scope.spawn(move || {
+                    let mut acknowledged = Vec::new();
+                    for n in 0.. {
+                        let hwid = format!("w{worker}-{n:05}");
+                        let body = activation(issued, &hwid).to_string();
+                        let headers = [("Content-Type", "application/json")];
+                        let Some(reply) = crate::net::try_request(
+                            &addr,
+                            "POST",
+                            "/v1/activate",
+                            &headers,
+                            body.as_bytes(),
+                        ) else {
+                            break;
+                        };
+                        if reply.status == 200 {
+                            acknowledged.push(hwid);
+                        }
+                    }
+                    acknowledged
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(700));
+        assert_eq!(victim.stop("-KILL"), None);
+        senders
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect()
+    });
+    assert!(
+        acknowledged.len() > 10,
+        "too few activations before the kill"
+    );
+    let stored = activated(&sandbox);
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|hwid| stored.binary_search(hwid).is_err())
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+}
+
+#[test]
+fn a_database_outage_is_503_and_the_server_recovers_by_itself() {
+    let Some(database) = test_database_alone() else {
+        return;
+    };
+    let sandbox = database_store(&database);
+    let issued = sandbox.issue_app(&[]);
+    let server = Server::serve(&sandbox, &["--request-timeout", "10s"]);
+    assert_eq!(
+        server
+            .post_json("/v1/activate", &activation(&issued, "h0"))
+            .status,
+        200
+    );
+    postgres_ctl("stop");
+    let unavailable =
+        json!({"code": "store_unavailable", "error": "the store is unavailable; retry shortly"});
+    server
+        .post_json("/v1/activate", &activation(&issued, "h1"))
+        .expect(503, unavailable.clone());
+    let check = server.get(&format!(
+        "/api/check?token={}&app_id=1&hwid=h0",
+        issued.short_key
+    ));
+    assert_eq!(
+        (check.status, check.json()["code"].clone()),
+        (503, json!("store_unavailable"))
+    );
+    let health = server.get("/healthz");
+    assert_eq!(
+        (health.status, health.json()["store"].clone()),
+        (503, json!("down"))
+    );
+    postgres_ctl("start");
+    let back = within(Duration::from_secs(30), || {
+        server
+            .post_json("/v1/activate", &activation(&issued, "h1"))
+            .status
+            == 200
+    });
+    assert!(back.is_some(), "the server did not recover");
+    server
+        .get("/healthz")
+        .expect(200, json!({"status": "ok", "store": "up"}));
+    assert_eq!(activated(&sandbox), ["h0", "h1"]);
+}
+
+#[test]
+fn a_sled_store_copied_into_the_database_and_back_keeps_every_record() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let sled = Sandbox::with_products();
+    sled.run(["key", "rotate"]).success();
+    let active = sled.issue_app(&["--activations", "3"]);
+    let revoked = sled.issue_app(&[]);
+    let suspended = sled.issue(&["--to", "bob", "--product", "web"]);
+    sled.run(["license", "revoke", &revoked.id, "--reason", "refund"])
+        .success();
+    sled.run(["license", "suspend", &suspended.id]).success();
+    let server = Server::serve(&sled, &[]);
+    for hwid in ["a", "b"] {
+        assert_eq!(
+            server
+                .post_json("/v1/activate", &activation(&active, hwid))
+                .status,
+            200
+        );
+    }
+    drop(server);
+    let copied =
+        |from: &Sandbox, to: &str| from.run(["store", "copy", "--to", to, "--json"]).json();
+    let counts =
+        json!({"keys": 2, "products": 2, "licenses": 3, "activations": 2, "batch_marks": 0});
+    let first = copied(&sled, database.url());
+    assert_eq!(first["copied"], counts);
+    // Twice: nothing changes.
+    assert_eq!(copied(&sled, database.url())["copied"], counts);
+
+    let pg = Sandbox::on_database(database.url());
+    let listing = |sandbox: &Sandbox| sandbox.run(["license", "list", "--json"]).json();
+    assert_eq!(listing(&pg), listing(&sled));
+    assert_eq!(activated(&pg), ["a", "b"]);
+    for (issued, product, code) in [
+        (&active, "app", 0),
+        (&revoked, "app", 8),
+        (&suspended, "web", 8),
+    ] {
+        let run = pg.run(["verify", &issued.jwt, "--product", product]);
+        assert_eq!(run.code, code, "{run:?}");
+    }
+    // And back into a new directory.
+    let back = Sandbox::new();
+    let target = back.store_str();
+    assert_eq!(copied(&pg, &target)["copied"], counts);
+    assert_eq!(listing(&back), listing(&sled));
+    assert_eq!(
+        back.run(["key", "list", "--json"]).json(),
+        sled.run(["key", "list", "--json"]).json()
+    );
+}
