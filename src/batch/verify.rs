@@ -68,10 +68,12 @@ pub fn severity(outcome: Outcome) -> u8 {
         Outcome::Expired => 2,
         Outcome::ScopeMismatch => 3,
         Outcome::Revoked => 4,
-        Outcome::BadRequestSignature | Outcome::StaleRequest | Outcome::ReplayedRequest => 5,
-        Outcome::Malformed => 6,
-        Outcome::BadSignature => 7,
-        Outcome::Error => 8,
+        Outcome::StatusUnknown => 5,
+        Outcome::ClockRollback => 6,
+        Outcome::BadRequestSignature | Outcome::StaleRequest | Outcome::ReplayedRequest => 7,
+        Outcome::Malformed => 8,
+        Outcome::BadSignature => 9,
+        Outcome::Error => 10,
     }
 }
 

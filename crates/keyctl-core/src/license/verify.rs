@@ -35,11 +35,17 @@ pub enum Outcome {
     StaleRequest,
     /// The same signed request was already accepted.
     ReplayedRequest,
+    /// The license carries a status reference and the status list given cannot answer for
+    /// it (expired, untrusted, malformed, or not covering the index): never silently valid.
+    StatusUnknown,
+    /// The local clock is behind a signed time: an artefact issued in the future, or a time
+    /// earlier than the latest one recorded in the caller's clock state.
+    ClockRollback,
 }
 
 impl Outcome {
     /// Every outcome, in the spec's order.
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 13] = [
         Outcome::Valid,
         Outcome::Error,
         Outcome::Malformed,
@@ -51,6 +57,8 @@ impl Outcome {
         Outcome::BadRequestSignature,
         Outcome::StaleRequest,
         Outcome::ReplayedRequest,
+        Outcome::StatusUnknown,
+        Outcome::ClockRollback,
     ];
 
     /// The JSON `code`.
@@ -67,6 +75,8 @@ impl Outcome {
             Outcome::BadRequestSignature => "bad_request_signature",
             Outcome::StaleRequest => "stale_request",
             Outcome::ReplayedRequest => "replayed_request",
+            Outcome::StatusUnknown => "status_unknown",
+            Outcome::ClockRollback => "clock_rollback",
         }
     }
 
@@ -82,6 +92,8 @@ impl Outcome {
             Outcome::ScopeMismatch => 7,
             Outcome::Revoked => 8,
             Outcome::BadRequestSignature | Outcome::StaleRequest | Outcome::ReplayedRequest => 9,
+            Outcome::StatusUnknown => 10,
+            Outcome::ClockRollback => 11,
         }
     }
 }
@@ -535,6 +547,8 @@ mod tests {
                 ("bad_request_signature", 9),
                 ("stale_request", 9),
                 ("replayed_request", 9),
+                ("status_unknown", 10),
+                ("clock_rollback", 11),
             ]
         );
     }
