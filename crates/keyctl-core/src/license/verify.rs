@@ -2,11 +2,8 @@
 //! in exactly the spec's order: malformed, bad signature, expired, not yet valid,
 //! scope mismatch, revoked. The first failure is the answer.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine as _;
-use serde::Deserialize;
-
 use super::{is_valid_license_id, Claims, MAX_JWT_LEN};
+use crate::jws::{self, claim_error, short, Kind};
 use crate::keys::TrustedKeys;
 use crate::time::{rfc3339, Timestamp};
 
@@ -182,74 +179,19 @@ pub struct Decoded<'a> {
     pub signature: [u8; 64],
 }
 
-#[derive(Deserialize)]
-struct RawHeader {
-    alg: Option<serde_json::Value>,
-    typ: Option<serde_json::Value>,
-    kid: Option<serde_json::Value>,
-    crit: Option<serde_json::Value>,
-}
+/// What a license token is, for [`jws::split`].
+const LICENSE: Kind = Kind {
+    noun: "license",
+    plural: "keyctl licenses",
+    typ: "JWT",
+    max_len: MAX_JWT_LEN,
+};
 
 /// Splits and decodes a compact JWT, checking everything the `malformed` class covers.
 pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
     let malformed = |reason: String| Verdict::fail(Outcome::Malformed, reason);
-    if token.len() > MAX_JWT_LEN {
-        return Err(malformed(format!(
-            "the license is {} bytes; the limit is {MAX_JWT_LEN}",
-            token.len()
-        )));
-    }
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(malformed(
-            "not a compact JWT (three base64url parts separated by dots)".into(),
-        ));
-    };
-    let signing_input = &token[..header.len() + 1 + payload.len()];
-
-    let header_bytes = B64URL
-        .decode(header)
-        .map_err(|_| malformed("the header is not base64url".into()))?;
-    let header: RawHeader = serde_json::from_slice(&header_bytes).map_err(|err| {
-        let message = err.to_string();
-        match message.strip_prefix("duplicate field ") {
-            Some(rest) => malformed(format!(
-                "the header has a duplicate member {}",
-                rest.split(" at line ").next().unwrap_or_default()
-            )),
-            None => malformed("the header is not a JSON object".into()),
-        }
-    })?;
-    match header.alg.as_ref().and_then(|v| v.as_str()) {
-        Some("EdDSA") => {}
-        Some(other) => {
-            return Err(malformed(format!(
-                "algorithm `{}` is not accepted; keyctl licenses are EdDSA only",
-                short(other)
-            )))
-        }
-        None => return Err(malformed("the header has no `alg`".into())),
-    }
-    match header.typ.as_ref().and_then(|v| v.as_str()) {
-        Some(typ) if typ.eq_ignore_ascii_case("JWT") => {}
-        _ => return Err(malformed("the header's `typ` is not \"JWT\"".into())),
-    }
-    if header.crit.is_some() {
-        return Err(malformed(
-            "the header has `crit` extensions keyctl does not understand".into(),
-        ));
-    }
-    let kid = match header.kid {
-        Some(serde_json::Value::String(kid)) if !kid.is_empty() && kid.len() <= 128 => kid,
-        _ => return Err(malformed("the header has no `kid`".into())),
-    };
-
-    let payload_bytes = B64URL
-        .decode(payload)
-        .map_err(|_| malformed("the payload is not base64url".into()))?;
-    let claims: Claims = serde_json::from_slice(&payload_bytes).map_err(|err| {
+    let parts = jws::split(token, LICENSE).map_err(malformed)?;
+    let claims: Claims = serde_json::from_slice(&parts.payload).map_err(|err| {
         malformed(format!(
             "the claims are not a keyctl license ({})",
             claim_error(&err)
@@ -263,72 +205,23 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
     if claims.products.is_empty() {
         return Err(malformed("`products` is empty".into()));
     }
-
-    let signature_bytes = B64URL
-        .decode(signature)
-        .map_err(|_| malformed("the signature is not base64url".into()))?;
-    let signature: [u8; 64] = signature_bytes
-        .try_into()
-        .map_err(|_| malformed("the signature is not 64 bytes (Ed25519)".into()))?;
     Ok(Decoded {
-        kid,
+        kid: parts.kid,
         claims,
-        signing_input,
-        signature,
+        signing_input: parts.signing_input,
+        signature: parts.signature,
     })
-}
-
-/// serde's messages name the claim and the expected type; drop the line/column noise.
-fn claim_error(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    match message.find(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message,
-    }
-}
-
-/// Attacker-chosen text in a message is cut short (but never a real key id: 43 characters),
-/// and its control characters are escaped, so it cannot drive the reader's terminal.
-fn short(text: &str) -> String {
-    let mut cut = String::with_capacity(text.len().min(80));
-    for c in text.chars().take(64) {
-        if c.is_control() {
-            cut.extend(c.escape_default());
-        } else {
-            cut.push(c);
-        }
-    }
-    if text.chars().nth(64).is_some() {
-        cut.push('…');
-    }
-    cut
 }
 
 /// Checks the signature of a decoded token against the trusted keys.
 pub fn check_signature(decoded: &Decoded<'_>, keys: &TrustedKeys) -> Result<(), Verdict> {
-    let Some(key) = keys.find(&decoded.kid) else {
-        return Err(Verdict::fail(
-            Outcome::BadSignature,
-            format!(
-                "key id {} is not among the trusted keys",
-                short(&decoded.kid)
-            ),
-        ));
-    };
-    // Strict: no small-order keys, no non-canonical points, over exactly the signed bytes.
-    let signature = ed25519_dalek::Signature::from_bytes(&decoded.signature);
-    let verified = key
-        .verifying_key()
-        .verify_strict(decoded.signing_input.as_bytes(), &signature)
-        .is_ok();
-    if verified {
-        Ok(())
-    } else {
-        Err(Verdict::fail(
-            Outcome::BadSignature,
-            format!("the signature does not verify with key {}", key.kid()),
-        ))
-    }
+    jws::check_signature(
+        &decoded.kid,
+        decoded.signing_input,
+        &decoded.signature,
+        keys,
+    )
+    .map_err(|reason| Verdict::fail(Outcome::BadSignature, reason))
 }
 
 /// Checks the signatures of many decoded tokens at once, for bulk verification: one Ed25519
