@@ -42,9 +42,11 @@
 #[cfg(feature = "client")]
 pub mod client;
 mod error;
+mod jws;
 pub mod keys;
 pub mod license;
 pub mod signer;
+pub mod status_list;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -9,6 +9,8 @@ mod verify;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::status_list::StatusClaim;
+
 pub use ids::{new_license_id, SIGNER_SECRET_PREFIX};
 #[cfg(feature = "getrandom")]
 pub use issue::issue;
@@ -53,6 +55,10 @@ pub struct Claims {
     /// Free-form vendor data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+    /// Where the license's revocation status is published (a status list entry); absent
+    /// on licenses issued before status lists, which stay valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusClaim>,
 }
 
 impl Claims {
