@@ -1,7 +1,7 @@
 //! Licenses: the JWT claims, issuance, offline verification and short keys
 //! (`docs/spec/license-format.md`).
 
-mod ids;
+pub(crate) mod ids;
 mod issue;
 mod shortkey;
 mod verify;
@@ -18,7 +18,7 @@ pub use issue::{check_product_id, validate, IssueRequest, IssuedLicense, Issuer}
 pub use shortkey::ShortKey;
 pub use verify::{
     check_claims, check_signature, check_signatures, check_unverified, decode, domain_matches,
-    verify, Context, Decoded, LicenseState, Outcome, StateError, Verdict,
+    verify, Context, Decoded, LicenseState, Outcome, StateError, Verdict, VerdictClaims,
 };
 
 /// The largest license JWT keyctl issues or accepts, in bytes.

@@ -97,17 +97,29 @@ impl Outcome {
 
 /// The answer of a verification: the outcome, a one-line reason, and the claims once
 /// the signature has verified (never before: unverified claims are attacker-controlled).
+/// `C` is what was verified: a license's [`Claims`], or a machine file's
+/// [`crate::machine::MachineClaims`] ([`crate::machine::MachineVerdict`]).
 #[derive(Clone, Debug)]
-pub struct Verdict {
+pub struct Verdict<C = Claims> {
     /// What was decided.
     pub outcome: Outcome,
     /// Why, for people: names the failing claim or key. Empty when valid.
     pub reason: String,
     /// The verified claims, when the signature verified.
-    pub claims: Option<Claims>,
+    pub claims: Option<C>,
 }
 
-impl Verdict {
+/// Claims a [`Verdict`] can carry, and the member of the verdict's JSON that holds them.
+pub trait VerdictClaims: serde::Serialize {
+    /// `license` or `machine`.
+    const JSON_MEMBER: &'static str;
+}
+
+impl VerdictClaims for Claims {
+    const JSON_MEMBER: &'static str = "license";
+}
+
+impl<C: VerdictClaims> Verdict<C> {
     /// A failure without verified claims.
     pub fn fail(outcome: Outcome, reason: impl Into<String>) -> Self {
         Verdict {
@@ -117,21 +129,22 @@ impl Verdict {
         }
     }
 
-    /// Whether the license is valid.
+    /// Whether the license (or machine file) is valid.
     pub fn is_valid(&self) -> bool {
         self.outcome == Outcome::Valid
     }
 
     /// The verdict as `keyctl verify --json`, the JavaScript package and every other
     /// interface show it: `{"valid", "code", "error", "license"}`, with `error` `null` when
-    /// valid and `license` the verified claims or `null`.
+    /// valid and `license` the verified claims or `null` (`machine` for a machine file).
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "valid": self.is_valid(),
             "code": self.outcome.code(),
             "error": if self.is_valid() { None } else { Some(&self.reason) },
-            "license": self.claims,
-        })
+        });
+        json[C::JSON_MEMBER] = serde_json::to_value(&self.claims).expect("claims serialize");
+        json
     }
 }
 
