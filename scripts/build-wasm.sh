@@ -42,7 +42,7 @@ wasm-bindgen --target web --remove-name-section --remove-producers-section --out
   cat "$crate/js/api.js"
   echo 'const api = makeApi(raw);'
   echo 'export default init;'
-  echo 'export const { verifyLicense, requestDatetime, signRequest, mio4Sign, validateOnline } = api;'
+  echo 'export const { verifyLicense, verifyMachineFile, verifyStatusList, machineRequest, requestDatetime, signRequest, mio4Sign, validateOnline } = api;'
 } >"$pkg/web/index.js"
 {
   echo '/** Loads the WebAssembly module; call (and await) once before anything else. */'
