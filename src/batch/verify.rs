@@ -236,3 +236,32 @@ fn check(
     };
     check_claims(decoded.claims, &ctx, state.map(|s| s as &dyn LicenseState))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ranking `docs/cli.md` documents, least severe first.
+    #[test]
+    fn severity_follows_the_documented_ranking() {
+        use Outcome::*;
+        let ranked = [
+            Valid,
+            NotYetValid,
+            Expired,
+            ScopeMismatch,
+            Revoked,
+            StatusUnknown,
+            ClockRollback,
+            BadRequestSignature,
+            Malformed,
+            BadSignature,
+            Error,
+        ];
+        for pair in ranked.windows(2) {
+            assert!(severity(pair[0]) < severity(pair[1]), "{pair:?}");
+        }
+        assert_eq!(severity(StaleRequest), severity(BadRequestSignature));
+        assert_eq!(severity(ReplayedRequest), severity(BadRequestSignature));
+    }
+}

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::clock::{self, ClockState};
 use crate::keys::TrustedKeys;
-use crate::license::{self, Context, LicenseState, Outcome, Verdict};
+use crate::license::{self, Context, LicenseState, Outcome, Verdict, VerdictClaims};
 use crate::machine::{self, MachineContext, MachineVerdict};
 use crate::status_list::{StatusCheck, StatusClaim, StatusListError, VerifiedStatusList};
 use crate::time::Timestamp;
@@ -40,12 +40,12 @@ pub struct Checked<V> {
     pub clock: ClockState,
 }
 
-impl<V> Checked<V> {
-    /// `verdict_json` with `status_list` (`checked`, `not_referenced`, `not_given`, or
-    /// `null` when verification stopped before the list) and `clock_state` (the state to
-    /// store) added.
-    pub fn to_json(&self, verdict_json: Value) -> Value {
-        let mut json = verdict_json;
+impl<C: VerdictClaims> Checked<Verdict<C>> {
+    /// The verdict's JSON ([`Verdict::to_json`]) with `status_list` (`checked`,
+    /// `not_referenced`, `not_given`, or `null` when verification stopped before the list)
+    /// and `clock_state` (the state to store) added.
+    pub fn to_json(&self) -> Value {
+        let mut json = self.verdict.to_json();
         json["status_list"] = match &self.status {
             Some(check) => Value::String(check.code().into()),
             None => Value::Null,
@@ -396,7 +396,7 @@ mod tests {
         );
         assert_eq!(checked.verdict.outcome, Outcome::BadSignature);
         assert_eq!(checked.clock, ClockState::new(NOW));
-        let json = checked.to_json(checked.verdict.to_json());
+        let json = checked.to_json();
         assert_eq!(json["status_list"], Value::Null);
         assert_eq!(
             json["clock_state"],
@@ -440,7 +440,7 @@ mod tests {
             },
         );
         assert_eq!(rolled_back.verdict.outcome, Outcome::ClockRollback);
-        let json = rolled_back.to_json(rolled_back.verdict.to_json());
+        let json = rolled_back.to_json();
         assert_eq!(json["machine"]["lic"], issued.claims.jti);
     }
 }

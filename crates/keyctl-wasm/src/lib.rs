@@ -11,7 +11,7 @@
 
 use keyctl_core::clock::ClockState;
 use keyctl_core::keys::{PublicKey, TrustedKeys};
-use keyctl_core::license::{self, Context, Verdict};
+use keyctl_core::license::{self, Context, Verdict, VerdictClaims};
 use keyctl_core::machine::MachineContext;
 use keyctl_core::offline::{self, Checked, Evidence};
 use keyctl_core::request_code::MachineRequest;
@@ -106,8 +106,8 @@ fn with_evidence(
 
 /// An offline verdict's JSON: the verdict, `revocation_checked` (true when a status list
 /// answered valid or revoked), `status_list` and `clock_state`.
-fn checked_json<V>(checked: &Checked<V>, verdict: Value) -> String {
-    let mut json = checked.to_json(verdict);
+fn checked_json<C: VerdictClaims>(checked: &Checked<Verdict<C>>) -> String {
+    let mut json = checked.to_json();
     json["revocation_checked"] = Value::Bool(matches!(
         checked.status,
         Some(StatusCheck::Valid | StatusCheck::Revoked(_))
@@ -133,7 +133,7 @@ pub fn verify_license_offline_json(
     let ctx = context(product, domain.as_deref(), now, leeway)?;
     with_evidence(&trusted, ctx.now, status_list, state, |evidence| {
         let checked = offline::verify_license(token, &trusted, &ctx, None, evidence);
-        checked_json(&checked, checked.verdict.to_json())
+        checked_json(&checked)
     })
 }
 
@@ -163,7 +163,7 @@ pub fn verify_machine_file_json(
     };
     with_evidence(&trusted, ctx.now, status_list, state, |evidence| {
         let checked = offline::verify_machine(token, &trusted, &ctx, evidence);
-        checked_json(&checked, checked.verdict.to_json())
+        checked_json(&checked)
     })
 }
 
