@@ -240,4 +240,25 @@ mod tests {
         assert!(MachineRequest::with_nonce("lic_a", "", "app", "n").is_err());
         assert!(MachineRequest::with_nonce("lic_a", "hw", "app", &"n".repeat(17)).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_request_round_trips_under_300_characters(
+            lic in "[A-Za-z0-9_-]{1,64}",
+            product in "[A-Za-z0-9_.-]{1,32}",
+            hwid in "[^\\p{Cc}]{1,64}",
+            nonce in "[A-Za-z0-9_-]{1,16}",
+        ) {
+            let request = MachineRequest::with_nonce(&lic, &hwid, &product, &nonce).unwrap();
+            let code = request.encode();
+            proptest::prop_assert!(code.len() < MAX_CODE_LEN, "{}", code.len());
+            proptest::prop_assert_eq!(MachineRequest::decode(&code).unwrap(), request);
+        }
+
+        #[test]
+        fn any_text_is_a_request_or_an_error_never_a_panic(code in "\\PC{0,320}") {
+            let _ = MachineRequest::decode(&code);
+            let _ = MachineRequest::decode(&B64URL.encode(code.as_bytes()));
+        }
+    }
 }

@@ -613,4 +613,36 @@ mod tests {
         assert!(reference(MAX_ENTRIES).status_list.validate().is_err());
         assert!(reference(MAX_ENTRIES - 1).status_list.validate().is_ok());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_list_reads_back_entry_for_entry(
+            len in 0u64..5_000,
+            entries in proptest::collection::vec((0u64..5_000, 0u8..3), 0..200),
+        ) {
+            let status = |value| [Status::Valid, Status::Revoked, Status::Suspended][value as usize];
+            let entries: Vec<(u64, u8)> = entries.into_iter().filter(|(idx, _)| *idx < len).collect();
+            let list = StatusList::build(len, entries.iter().map(|&(idx, value)| (idx, status(value)))).unwrap();
+            let read = StatusList::decode(&list.encode()).unwrap();
+            let mut expected = vec![0u8; len as usize];
+            for &(idx, value) in &entries {
+                expected[idx as usize] = value;
+            }
+            for (idx, value) in expected.iter().enumerate() {
+                proptest::prop_assert_eq!(read.get(idx as u64), Some(*value));
+            }
+            proptest::prop_assert_eq!(read.get(read.capacity()), None);
+        }
+
+        #[test]
+        fn any_lst_is_a_list_or_a_reason_never_a_panic(lst in "[A-Za-z0-9_-]{0,64}", bytes in proptest::collection::vec(0u8..=255, 0..64)) {
+            let _ = StatusList::decode(&lst);
+            let _ = StatusList::decode(&B64URL.encode(&bytes));
+            let mut zlib = miniz_oxide::deflate::compress_to_vec_zlib(&bytes, 6);
+            if let Some(last) = zlib.last_mut() {
+                *last ^= 1; // a wrong checksum
+            }
+            let _ = StatusList::decode(&B64URL.encode(&zlib));
+        }
+    }
 }
