@@ -517,6 +517,54 @@ fn committed_offline_vectors_are_current() {
     check_current(&offline::path(), &generated);
 }
 
+#[test]
+fn offline_vectors_cover_every_offline_outcome() {
+    let path = offline::path();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let file: Value = serde_json::from_str(&text).expect("JSON");
+    let mut names: Vec<&str> = Vec::new();
+    for member in ["machine_files", "license_checks"] {
+        let cases = file[member].as_array().expect("cases");
+        names.extend(
+            cases
+                .iter()
+                .map(|case| case["name"].as_str().expect("a name")),
+        );
+        let mut codes: Vec<&str> = cases
+            .iter()
+            .map(|case| case["verdict"]["code"].as_str().expect("a code"))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut expected: Vec<&str> = match member {
+            "machine_files" => vec![
+                "valid",
+                "malformed",
+                "bad_signature",
+                "expired",
+                "not_yet_valid",
+                "scope_mismatch",
+                "revoked",
+                "status_unknown",
+                "clock_rollback",
+            ],
+            _ => vec![
+                "valid",
+                "malformed",
+                "revoked",
+                "status_unknown",
+                "clock_rollback",
+            ],
+        };
+        expected.sort_unstable();
+        assert_eq!(codes, expected, "{member}");
+    }
+    let count = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), count, "vector names repeat");
+}
+
 /// Checks every committed offline vector (machine files, request codes, status lists,
 /// licenses with a list and a clock state) with the core.
 #[test]

@@ -33,6 +33,18 @@ function byName(list, name) {
   return found;
 }
 
+test("the offline vectors cover every outcome machine files and status lists can have", () => {
+  const codes = (cases) => new Set(cases.map((v) => v.verdict.code));
+  const machine = codes(file.machine_files);
+  for (const code of ["valid", "malformed", "bad_signature", "expired", "not_yet_valid", "scope_mismatch", "revoked", "status_unknown", "clock_rollback"]) {
+    assert.ok(machine.has(code), `no machine file vector for ${code}`);
+  }
+  const license = codes(file.license_checks);
+  for (const code of ["valid", "revoked", "status_unknown", "clock_rollback"]) {
+    assert.ok(license.has(code), `no license check vector for ${code}`);
+  }
+});
+
 test("verifyMachineFile agrees with every machine file vector", () => {
   assert.ok(file.machine_files.length >= 10);
   for (const v of file.machine_files) {

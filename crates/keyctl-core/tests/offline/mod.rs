@@ -247,6 +247,11 @@ fn machine_checks(vendor: &KeyPair, other: &KeyPair) -> Vec<Check> {
         Check::new("machine_other_product", &valid, ScopeMismatch).product("web"),
         Check::new("machine_expired", &valid, Expired).at(T0 + 30 * DAY + LEEWAY + 1),
         Check::new(
+            "machine_not_yet_valid",
+            &signed(&machine_claims(json!({"nbf": T0 + DAY}))),
+            NotYetValid,
+        ),
+        Check::new(
             "machine_signed_by_other_key_under_vendor_kid",
             &sign(
                 other,
@@ -279,6 +284,12 @@ fn machine_checks(vendor: &KeyPair, other: &KeyPair) -> Vec<Check> {
         Check::new("machine_clock_set_back_an_hour", &valid, ClockRollback).state(T0 + HOUR),
         Check::new("machine_revoked_in_status_list", &with_status(1), Revoked).list("current"),
         Check::new("machine_valid_in_status_list", &with_status(0), Valid).list("current"),
+        Check::new(
+            "machine_status_list_expired",
+            &with_status(0),
+            StatusUnknown,
+        )
+        .list("expired"),
     ]
 }
 
