@@ -290,9 +290,23 @@ pub fn decode_verified(token: &str, keys: &TrustedKeys) -> Result<MachineClaims,
     Ok(claims)
 }
 
-/// Checks verified claims against the context: expired, not yet valid, another machine,
-/// another product, another request's nonce. `Err` holds the outcome and the reason.
-pub fn check_claims(
+/// Checks verified claims against the context, as [`crate::license::check_claims`] does a
+/// license's: expired, not yet valid, another machine, another product, another request's
+/// nonce. The verdict carries the claims.
+pub fn check_claims(claims: MachineClaims, ctx: &MachineContext<'_>) -> MachineVerdict {
+    let (outcome, reason) = match first_failure(&claims, ctx) {
+        Ok(()) => (Outcome::Valid, String::new()),
+        Err(failure) => failure,
+    };
+    MachineVerdict {
+        outcome,
+        reason,
+        claims: Some(claims),
+    }
+}
+
+/// The first check the claims fail, with its outcome and reason.
+fn first_failure(
     claims: &MachineClaims,
     ctx: &MachineContext<'_>,
 ) -> Result<(), (Outcome, String)> {
@@ -342,18 +356,9 @@ pub fn check_claims(
 /// Verifies a machine file for `ctx`: form, `typ`, signature, time window, machine,
 /// product, nonce. The first failure is the answer.
 pub fn verify(token: &str, keys: &TrustedKeys, ctx: &MachineContext<'_>) -> MachineVerdict {
-    let claims = match decode_verified(token, keys) {
-        Ok(claims) => claims,
-        Err(verdict) => return verdict,
-    };
-    let (outcome, reason) = match check_claims(&claims, ctx) {
-        Ok(()) => (Outcome::Valid, String::new()),
-        Err(failure) => failure,
-    };
-    MachineVerdict {
-        outcome,
-        reason,
-        claims: Some(claims),
+    match decode_verified(token, keys) {
+        Ok(claims) => check_claims(claims, ctx),
+        Err(verdict) => verdict,
     }
 }
 

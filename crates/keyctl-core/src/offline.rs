@@ -55,42 +55,68 @@ impl<C: VerdictClaims> Checked<Verdict<C>> {
     }
 }
 
-/// How one artefact fared, before its verdict is built.
-struct Decision {
-    outcome: Outcome,
-    reason: String,
-    status: Option<StatusCheck>,
-    clock: ClockState,
-}
-
-/// The shared steps after the signature has verified: the clock, the artefact's own checks
-/// (`own`), then the status list.
-fn decide(
-    now: Timestamp,
-    iat: Timestamp,
-    status_claim: Option<&StatusClaim>,
-    evidence: &Evidence<'_>,
-    own: impl FnOnce() -> Result<(), (Outcome, String)>,
-) -> Decision {
+/// The signed times that can be trusted: the artefact's `iat` once its signature verified,
+/// and a list's once the list verified.
+fn verified_iats(artefact_iat: Option<Timestamp>, evidence: &Evidence<'_>) -> Vec<Timestamp> {
     let list_iat = evidence
         .status_list
         .and_then(|list| list.as_ref().ok())
         .map(|list| list.claims.iat);
-    let iats: Vec<Timestamp> = std::iter::once(iat).chain(list_iat).collect();
-    let new_clock = clock::advance(now, &iats, evidence.clock);
-    let decision = |outcome, reason, status| Decision {
-        outcome,
-        reason,
-        status,
-        clock: new_clock,
-    };
+    artefact_iat.into_iter().chain(list_iat).collect()
+}
+
+/// The answer when the artefact failed before its signature verified: its `iat` cannot be
+/// trusted, so only `now` and a verified list move the state.
+fn unverified<C>(
+    verdict: Verdict<C>,
+    now: Timestamp,
+    evidence: &Evidence<'_>,
+) -> Checked<Verdict<C>> {
+    let clock = clock::advance(now, &verified_iats(None, evidence), evidence.clock);
+    Checked {
+        verdict,
+        status: None,
+        clock,
+    }
+}
+
+/// The steps after the signature has verified, shared by licenses and machine files: the
+/// clock, then the artefact's own checks (`own`), then the status list for the claims'
+/// `status` (`status_of`).
+fn after_signature<C: VerdictClaims>(
+    claims: C,
+    iat: Timestamp,
+    now: Timestamp,
+    evidence: &Evidence<'_>,
+    own: impl FnOnce(C) -> Verdict<C>,
+    status_of: impl Fn(&C) -> Option<&StatusClaim>,
+) -> Checked<Verdict<C>> {
+    let iats = verified_iats(Some(iat), evidence);
+    let clock = clock::advance(now, &iats, evidence.clock);
     if let Err(reason) = clock::check(now, &iats, evidence.clock) {
-        return decision(Outcome::ClockRollback, reason, None);
+        let verdict = Verdict {
+            outcome: Outcome::ClockRollback,
+            reason,
+            claims: Some(claims),
+        };
+        return Checked {
+            verdict,
+            status: None,
+            clock,
+        };
     }
-    if let Err((outcome, reason)) = own() {
-        return decision(outcome, reason, None);
+    let verdict = own(claims);
+    if !verdict.is_valid() {
+        return Checked {
+            verdict,
+            status: None,
+            clock,
+        };
     }
-    let status = StatusCheck::of(status_claim, evidence.status_list);
+    let status = StatusCheck::of(
+        verdict.claims.as_ref().and_then(status_of),
+        evidence.status_list,
+    );
     let (outcome, reason) = match &status {
         StatusCheck::Revoked(reason) => (Outcome::Revoked, reason.clone()),
         StatusCheck::Unknown(reason) => (Outcome::StatusUnknown, reason.clone()),
@@ -98,64 +124,42 @@ fn decide(
             (Outcome::Valid, String::new())
         }
     };
-    decision(outcome, reason, Some(status))
+    Checked {
+        verdict: Verdict {
+            outcome,
+            reason,
+            claims: verdict.claims,
+        },
+        status: Some(status),
+        clock,
+    }
 }
 
-/// The state when the artefact's own `iat` could not be trusted (bad form or signature):
-/// only `now` and a verified list count.
-fn unverified_clock(now: Timestamp, evidence: &Evidence<'_>) -> ClockState {
-    let list_iat: Vec<Timestamp> = evidence
-        .status_list
-        .and_then(|list| list.as_ref().ok())
-        .map(|list| list.claims.iat)
-        .into_iter()
-        .collect();
-    clock::advance(now, &list_iat, evidence.clock)
-}
-
-/// Verifies a license as [`license::verify`] does, then against the evidence.
+/// Verifies a license as [`license::verify`] does, then against the evidence. `store` is
+/// the vendor's store, as for [`license::verify`]; products pass `None`.
 pub fn verify_license(
     token: &str,
     keys: &TrustedKeys,
     ctx: &Context<'_>,
-    state: Option<&dyn LicenseState>,
+    store: Option<&dyn LicenseState>,
     evidence: &Evidence<'_>,
 ) -> Checked<Verdict> {
-    let failed = |verdict| Checked {
-        verdict,
-        status: None,
-        clock: unverified_clock(ctx.now, evidence),
-    };
     let decoded = match license::decode(token) {
         Ok(decoded) => decoded,
-        Err(verdict) => return failed(verdict),
+        Err(verdict) => return unverified(verdict, ctx.now, evidence),
     };
     if let Err(verdict) = license::check_signature(&decoded, keys) {
-        return failed(verdict);
+        return unverified(verdict, ctx.now, evidence);
     }
-    let claims = decoded.claims;
-    let decision = decide(
+    let iat = decoded.claims.iat;
+    after_signature(
+        decoded.claims,
+        iat,
         ctx.now,
-        claims.iat,
-        claims.status.as_ref(),
         evidence,
-        || {
-            let verdict = license::check_claims(claims.clone(), ctx, state);
-            match verdict.outcome {
-                Outcome::Valid => Ok(()),
-                outcome => Err((outcome, verdict.reason)),
-            }
-        },
-    );
-    Checked {
-        verdict: Verdict {
-            outcome: decision.outcome,
-            reason: decision.reason,
-            claims: Some(claims),
-        },
-        status: decision.status,
-        clock: decision.clock,
-    }
+        |claims| license::check_claims(claims, ctx, store),
+        |claims| claims.status.as_ref(),
+    )
 }
 
 /// Verifies a machine file as [`machine::verify`] does, then against the evidence (its
@@ -168,30 +172,17 @@ pub fn verify_machine(
 ) -> Checked<MachineVerdict> {
     let claims = match machine::decode_verified(token, keys) {
         Ok(claims) => claims,
-        Err(verdict) => {
-            return Checked {
-                verdict,
-                status: None,
-                clock: unverified_clock(ctx.now, evidence),
-            }
-        }
+        Err(verdict) => return unverified(verdict, ctx.now, evidence),
     };
-    let decision = decide(
+    let iat = claims.iat;
+    after_signature(
+        claims,
+        iat,
         ctx.now,
-        claims.iat,
-        claims.status.as_ref(),
         evidence,
-        || machine::check_claims(&claims, ctx),
-    );
-    Checked {
-        verdict: MachineVerdict {
-            outcome: decision.outcome,
-            reason: decision.reason,
-            claims: Some(claims),
-        },
-        status: decision.status,
-        clock: decision.clock,
-    }
+        |claims| machine::check_claims(claims, ctx),
+        |claims| claims.status.as_ref(),
+    )
 }
 
 #[cfg(test)]
