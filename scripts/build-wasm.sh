@@ -60,7 +60,7 @@ for flavour in node web; do
 {
   "name": "keyctl-$flavour",
   "version": "$crate_version",
-  "description": "keyctl license verification and request signing (WebAssembly, $flavour)",
+  "description": "keyctl license, machine file and status list verification and request signing (WebAssembly, $flavour)",
   "license": "MIT OR Apache-2.0",
   $kind,
   "main": "index.js",
