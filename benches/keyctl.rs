@@ -53,6 +53,7 @@ fn request() -> IssueRequest {
         domains: vec![],
         features: vec!["pro".into()],
         meta: None,
+        status: None,
     }
 }
 

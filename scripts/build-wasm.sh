@@ -42,7 +42,7 @@ wasm-bindgen --target web --remove-name-section --remove-producers-section --out
   cat "$crate/js/api.js"
   echo 'const api = makeApi(raw);'
   echo 'export default init;'
-  echo 'export const { verifyLicense, requestDatetime, signRequest, mio4Sign, validateOnline } = api;'
+  echo 'export const { verifyLicense, verifyMachineFile, verifyStatusList, machineRequest, requestDatetime, signRequest, mio4Sign, validateOnline } = api;'
 } >"$pkg/web/index.js"
 {
   echo '/** Loads the WebAssembly module; call (and await) once before anything else. */'
@@ -60,7 +60,7 @@ for flavour in node web; do
 {
   "name": "keyctl-$flavour",
   "version": "$crate_version",
-  "description": "keyctl license verification and request signing (WebAssembly, $flavour)",
+  "description": "keyctl license, machine file and status list verification and request signing (WebAssembly, $flavour)",
   "license": "MIT OR Apache-2.0",
   $kind,
   "main": "index.js",

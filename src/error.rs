@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-/// Exit codes shared by every command. Verification outcomes add 3–9
+/// Exit codes shared by every command. Verification outcomes add 3–11
 /// (see `license::Outcome::exit_code` and `docs/cli.md`).
 pub mod exit {
     /// Success, or a license that verified.

@@ -274,6 +274,7 @@ fn issue_request() -> impl Strategy<Value = IssueRequest> {
                     domains,
                     features,
                     meta,
+                    status: None,
                 }
             },
         )
@@ -388,6 +389,7 @@ proptest! {
             max_activations: request.max_activations,
             features: request.features.clone(),
             meta: request.meta.clone(),
+            status: None,
         };
         prop_assert_eq!(&claims, &expected);
         prop_assert!(license::is_valid_license_id(&claims.jti), "{}", claims.jti);

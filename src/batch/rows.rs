@@ -594,6 +594,7 @@ fn build_request(
         domains: list("domains")?,
         features: list("features")?,
         meta,
+        status: None,
     };
     crate::license::validate(&request, rules.now).map_err(|e| e.to_string())?;
     if let Some(products) = &rules.products {

@@ -68,10 +68,12 @@ pub fn severity(outcome: Outcome) -> u8 {
         Outcome::Expired => 2,
         Outcome::ScopeMismatch => 3,
         Outcome::Revoked => 4,
-        Outcome::BadRequestSignature | Outcome::StaleRequest | Outcome::ReplayedRequest => 5,
-        Outcome::Malformed => 6,
-        Outcome::BadSignature => 7,
-        Outcome::Error => 8,
+        Outcome::StatusUnknown => 5,
+        Outcome::ClockRollback => 6,
+        Outcome::BadRequestSignature | Outcome::StaleRequest | Outcome::ReplayedRequest => 7,
+        Outcome::Malformed => 8,
+        Outcome::BadSignature => 9,
+        Outcome::Error => 10,
     }
 }
 
@@ -233,4 +235,33 @@ fn check(
         leeway: defaults.leeway,
     };
     check_claims(decoded.claims, &ctx, state.map(|s| s as &dyn LicenseState))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ranking `docs/cli.md` documents, least severe first.
+    #[test]
+    fn severity_follows_the_documented_ranking() {
+        use Outcome::*;
+        let ranked = [
+            Valid,
+            NotYetValid,
+            Expired,
+            ScopeMismatch,
+            Revoked,
+            StatusUnknown,
+            ClockRollback,
+            BadRequestSignature,
+            Malformed,
+            BadSignature,
+            Error,
+        ];
+        for pair in ranked.windows(2) {
+            assert!(severity(pair[0]) < severity(pair[1]), "{pair:?}");
+        }
+        assert_eq!(severity(StaleRequest), severity(BadRequestSignature));
+        assert_eq!(severity(ReplayedRequest), severity(BadRequestSignature));
+    }
 }

@@ -190,6 +190,7 @@ impl IssueArgs {
             domains: self.domains.clone(),
             features: self.features.clone(),
             meta: self.meta.as_deref().map(parse_meta).transpose()?,
+            status: None,
         })
     }
 }

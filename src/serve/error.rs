@@ -70,9 +70,14 @@ pub fn status_of(outcome: Outcome) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         Outcome::ReplayedRequest => StatusCode::CONFLICT,
-        Outcome::Expired | Outcome::NotYetValid | Outcome::ScopeMismatch | Outcome::Revoked => {
-            StatusCode::FORBIDDEN
-        }
+        // The server answers from its store, so it never reports the last two (offline
+        // checks); were one to reach it, it is a refusal like the others.
+        Outcome::Expired
+        | Outcome::NotYetValid
+        | Outcome::ScopeMismatch
+        | Outcome::Revoked
+        | Outcome::StatusUnknown
+        | Outcome::ClockRollback => StatusCode::FORBIDDEN,
         Outcome::Error => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

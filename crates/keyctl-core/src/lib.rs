@@ -5,6 +5,12 @@
 //!   contract's order, with its outcomes and exit codes; short keys.
 //! - [`signer`]: request signing and checking, `KEYCTL1-HMAC-SHA256` (with machine requests)
 //!   and Media-IO's `MIO4-HMAC-SHA256`, with the skew rule.
+//! - [`machine`]: machine files, the signed proof that a machine is activated;
+//!   [`request_code`]: the request codes of air-gapped activation.
+//! - [`status_list`]: signed status lists (IETF Token Status List), revocation offline.
+//! - [`clock`]: clock-rollback detection and the clock state a product keeps.
+//! - [`offline`]: verification of a license or machine file with a status list and a clock
+//!   state, the new outcomes `status_unknown` and `clock_rollback` included.
 //! - [`time`]: the durations and instants people type, RFC 3339.
 //! - `client` (feature `client`): the online flow for native products, a signer then
 //!   `keyctl serve`; the only part that does I/O.
@@ -41,10 +47,16 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod clock;
 mod error;
+mod jws;
 pub mod keys;
 pub mod license;
+pub mod machine;
+pub mod offline;
+pub mod request_code;
 pub mod signer;
+pub mod status_list;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -8,6 +8,7 @@
 //! `code` is set here, by construction; its `error` and `license` are what verification
 //! says, and generation fails when verification disagrees with the code.
 
+mod offline;
 mod support;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -127,9 +128,15 @@ fn cases(vendor: &KeyPair, other: &KeyPair) -> Vec<Case> {
     );
     let alg_none = format!(r#"{{"typ":"JWT","alg":"none","kid":"{kid}"}}"#);
     let public_key = vendor.public();
+    let with_status = signed(&claims(
+        "lic_vector_status",
+        json!({"status": {"status_list": {"idx": 7, "uri": "https://licenses.example.com/v1/status-list"}}}),
+    ));
 
     vec![
         Case::new("valid_native", &native, Valid),
+        // Without a status list, a license's status claim changes nothing.
+        Case::new("valid_with_status_claim", &with_status, Valid),
         Case::new("valid_all_claims", &all_claims, Valid)
             .product("web")
             .at(T0 + DAY),
@@ -471,18 +478,17 @@ fn to_text(file: &VectorFile) -> String {
     serde_json::to_string_pretty(file).expect("the vector file serializes") + "\n"
 }
 
-#[test]
-fn committed_vectors_are_current() {
-    let generated = to_text(&generate());
-    let path = vector_file_path();
+/// Rewrites `path` with `generated` under `KEYCTL_REGENERATE`; otherwise fails when the
+/// committed file differs.
+fn check_current(path: &str, generated: &str) {
     if std::env::var_os("KEYCTL_REGENERATE").is_some() {
         // Write-then-rename: the other tests of this binary read the file concurrently.
         let temporary = format!("{path}.tmp");
-        std::fs::write(&temporary, &generated).expect("write the vector file");
-        std::fs::rename(&temporary, &path).expect("replace the vector file");
+        std::fs::write(&temporary, generated).expect("write the vector file");
+        std::fs::rename(&temporary, path).expect("replace the vector file");
         return;
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
     if committed != generated {
         let line = committed
             .lines()
@@ -498,6 +504,74 @@ fn committed_vectors_are_current() {
              KEYCTL_REGENERATE=1 cargo test -p keyctl-core --test vectors and commit it"
         );
     }
+}
+
+#[test]
+fn committed_vectors_are_current() {
+    check_current(&vector_file_path(), &to_text(&generate()));
+}
+
+#[test]
+fn committed_offline_vectors_are_current() {
+    let generated = serde_json::to_string_pretty(&offline::generate()).expect("serializes") + "\n";
+    check_current(&offline::path(), &generated);
+}
+
+#[test]
+fn offline_vectors_cover_every_offline_outcome() {
+    let path = offline::path();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let file: Value = serde_json::from_str(&text).expect("JSON");
+    let mut names: Vec<&str> = Vec::new();
+    for member in ["machine_files", "license_checks"] {
+        let cases = file[member].as_array().expect("cases");
+        names.extend(
+            cases
+                .iter()
+                .map(|case| case["name"].as_str().expect("a name")),
+        );
+        let mut codes: Vec<&str> = cases
+            .iter()
+            .map(|case| case["verdict"]["code"].as_str().expect("a code"))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut expected: Vec<&str> = match member {
+            "machine_files" => vec![
+                "valid",
+                "malformed",
+                "bad_signature",
+                "expired",
+                "not_yet_valid",
+                "scope_mismatch",
+                "revoked",
+                "status_unknown",
+                "clock_rollback",
+            ],
+            _ => vec![
+                "valid",
+                "malformed",
+                "revoked",
+                "status_unknown",
+                "clock_rollback",
+            ],
+        };
+        expected.sort_unstable();
+        assert_eq!(codes, expected, "{member}");
+    }
+    let count = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), count, "vector names repeat");
+}
+
+/// Checks every committed offline vector (machine files, request codes, status lists,
+/// licenses with a list and a clock state) with the core.
+#[test]
+fn core_verification_gives_each_offline_vectors_verdict() {
+    let path = offline::path();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    offline::check_committed(&serde_json::from_str(&text).expect("JSON"));
 }
 
 /// Verifies every committed vector with the file's own keys, the JWKS and the PEM alike.

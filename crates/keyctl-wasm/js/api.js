@@ -24,18 +24,101 @@ function makeApi(raw) {
     return value;
   }
 
-  /** Verifies a license offline: {valid, code, error, license, revocation_checked}. */
+  function requireOptions(options, fn, names) {
+    if (!options || typeof options !== "object") {
+      throw new TypeError(`${fn}: options {${names}} are required`);
+    }
+    return options;
+  }
+
+  /** A clock state as the page kept it: an object, its JSON, or null/undefined for none yet. */
+  function stateText(value, what) {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === "string") return value;
+    if (typeof value === "object") return JSON.stringify(value);
+    throw new TypeError(`${what} must be a clock state (an object or its JSON)`);
+  }
+
+  /** An offline verdict with the state to keep as `state` (the core calls it clock_state). */
+  function withState(json) {
+    const result = JSON.parse(json);
+    result.state = result.clock_state;
+    delete result.clock_state;
+    return result;
+  }
+
+  /**
+   * Verifies a license offline: {valid, code, error, license, revocation_checked}. With a
+   * `statusList` (a signed list) or a `state` (the clock state kept from the last call,
+   * null the first time), also `status_list` and the new `state` to keep.
+   */
   function verifyLicense(token, options) {
     requireString(token, "verifyLicense: token");
-    if (!options || typeof options !== "object") {
-      throw new TypeError("verifyLicense: options {keys, product} are required");
-    }
+    requireOptions(options, "verifyLicense", "keys, product");
     const keys = requireString(options.keys, "verifyLicense: options.keys (a JWKS JSON string or an SPKI PEM)");
     const product = requireString(options.product, "verifyLicense: options.product");
     const domain = optionalString(options.domain, "verifyLicense: options.domain");
-    const now = number(options.now, Date.now(), "verifyLicense: options.now");
+    const now = Math.floor(number(options.now, Date.now(), "verifyLicense: options.now") / 1000);
     const leeway = number(options.leeway, 60, "verifyLicense: options.leeway");
-    return JSON.parse(raw.verifyLicenseJson(token, keys, product, domain, Math.floor(now / 1000), leeway));
+    if (!("statusList" in options) && !("state" in options)) {
+      return JSON.parse(raw.verifyLicenseJson(token, keys, product, domain, now, leeway));
+    }
+    const statusList = optionalString(options.statusList, "verifyLicense: options.statusList");
+    const state = stateText(options.state, "verifyLicense: options.state");
+    return withState(raw.verifyLicenseOfflineJson(token, keys, product, domain, now, leeway, statusList, state));
+  }
+
+  /**
+   * Verifies a machine file for this machine's raw hardware id and the product:
+   * {valid, code, error, machine, revocation_checked, status_list, state}.
+   */
+  function verifyMachineFile(token, options) {
+    requireString(token, "verifyMachineFile: token");
+    requireOptions(options, "verifyMachineFile", "keys, hwid, product");
+    const keys = requireString(options.keys, "verifyMachineFile: options.keys (a JWKS JSON string or an SPKI PEM)");
+    const hwid = requireString(options.hwid, "verifyMachineFile: options.hwid");
+    const product = requireString(options.product, "verifyMachineFile: options.product");
+    const nonce = optionalString(options.nonce, "verifyMachineFile: options.nonce");
+    const now = Math.floor(number(options.now, Date.now(), "verifyMachineFile: options.now") / 1000);
+    const leeway = number(options.leeway, 60, "verifyMachineFile: options.leeway");
+    const statusList = optionalString(options.statusList, "verifyMachineFile: options.statusList");
+    const state = stateText(options.state, "verifyMachineFile: options.state");
+    return withState(raw.verifyMachineFileJson(token, keys, hwid, product, nonce, now, leeway, statusList, state));
+  }
+
+  /** Verifies a signed status list: {valid, code, error, status_list: {sub, iat, exp, ttl, bits, size}}. */
+  function verifyStatusList(token, options) {
+    requireString(token, "verifyStatusList: token");
+    requireOptions(options, "verifyStatusList", "keys");
+    const keys = requireString(options.keys, "verifyStatusList: options.keys (a JWKS JSON string or an SPKI PEM)");
+    const now = Math.floor(number(options.now, Date.now(), "verifyStatusList: options.now") / 1000);
+    return JSON.parse(raw.verifyStatusListJson(token, keys, now));
+  }
+
+  /** 12 random bytes as base64url: a request code's nonce. */
+  function randomNonce() {
+    const crypto = globalThis.crypto;
+    if (!crypto || typeof crypto.getRandomValues !== "function") {
+      throw new TypeError("machineRequest: no crypto.getRandomValues() here; pass options.nonce");
+    }
+    const bytes = crypto.getRandomValues(new Uint8Array(12));
+    return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  /**
+   * The request code of air-gapped activation: {code, lic, hwid, product, nonce}. `license`
+   * is the license JWT (its id is taken) or `licenseId` the id; `hwid` is the raw hardware
+   * id (only its SHA-256 goes into the code). Keep `nonce` to check the answer.
+   */
+  function machineRequest(options) {
+    requireOptions(options, "machineRequest", "license or licenseId, hwid, product");
+    const license = options.license !== undefined
+      ? requireString(options.license, "machineRequest: options.license")
+      : requireString(options.licenseId, "machineRequest: options.license or options.licenseId");
+    const hwid = requireString(options.hwid, "machineRequest: options.hwid");
+    const product = requireString(options.product, "machineRequest: options.product");
+    const nonce = options.nonce === undefined ? randomNonce() : requireString(options.nonce, "machineRequest: options.nonce");
+    return JSON.parse(raw.machineRequestJson(license, hwid, product, nonce));
   }
 
   /** The request datetime, `YYYYMMDDTHHMMSSZ`, of `nowMs` (default: now). */
@@ -198,5 +281,14 @@ function makeApi(raw) {
     }
   }
 
-  return { verifyLicense, requestDatetime, signRequest, mio4Sign, validateOnline };
+  return {
+    verifyLicense,
+    verifyMachineFile,
+    verifyStatusList,
+    machineRequest,
+    requestDatetime,
+    signRequest,
+    mio4Sign,
+    validateOnline,
+  };
 }

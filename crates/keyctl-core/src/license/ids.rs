@@ -15,6 +15,16 @@ pub const SIGNER_SECRET_PREFIX: &str = "ks1_";
 /// batch (one millisecond, a rising sequence) appends to the store's license tree in order
 /// instead of scattering its inserts across it.
 pub fn new_license_id(rng: &mut impl CryptoRngCore, now_millis: u64, sequence: u32) -> String {
+    new_id("lic_", rng, now_millis, sequence)
+}
+
+/// A new id of the license id's shape under another prefix (`mch_` for machine files).
+pub(crate) fn new_id(
+    prefix: &str,
+    rng: &mut impl CryptoRngCore,
+    now_millis: u64,
+    sequence: u32,
+) -> String {
     let mut random = [0u8; 6];
     rng.fill_bytes(&mut random);
     let mut value: u128 = u128::from(now_millis & 0xFFFF_FFFF_FFFF) << 80;
@@ -22,8 +32,8 @@ pub fn new_license_id(rng: &mut impl CryptoRngCore, now_millis: u64, sequence: u
     value |= random
         .iter()
         .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
-    let mut id = String::with_capacity(30);
-    id.push_str("lic_");
+    let mut id = String::with_capacity(prefix.len() + 26);
+    id.push_str(prefix);
     for i in (0..26).rev() {
         let digit = ((value >> (i * 5)) & 31) as usize;
         id.push(CROCKFORD[digit].to_ascii_lowercase() as char);

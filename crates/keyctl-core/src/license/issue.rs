@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 use super::{ids, Claims, ShortKey, MAX_JWT_LEN};
 use crate::error::{Error, Result};
 use crate::keys::KeyPair;
+use crate::status_list::{StatusClaim, StatusReference};
 use crate::time::Timestamp;
 
 /// Upper bounds on individual claims, so one license cannot approach the JWT size limit
@@ -39,6 +40,8 @@ pub struct IssueRequest {
     pub features: Vec<String>,
     /// Vendor data (`meta`).
     pub meta: Option<Map<String, Value>>,
+    /// The license's entry in the store's status list (`status`), if the store keeps one.
+    pub status: Option<StatusReference>,
 }
 
 /// A freshly issued license with everything the licensee must be handed.
@@ -147,6 +150,10 @@ impl Issuer {
             max_activations: request.max_activations,
             features: request.features.clone(),
             meta: request.meta.clone(),
+            status: request
+                .status
+                .clone()
+                .map(|status_list| StatusClaim { status_list }),
         };
         let jwt = self.sign(&claims);
         if jwt.len() > MAX_JWT_LEN {
@@ -210,6 +217,9 @@ pub fn validate(request: &IssueRequest, now: Timestamp) -> Result<()> {
             ))
         }
         _ => {}
+    }
+    if let Some(status) = &request.status {
+        status.validate()?;
     }
     if let Some(exp) = request.expires.filter(|exp| *exp <= now) {
         return Err(Error::invalid(
@@ -455,6 +465,47 @@ mod tests {
         let encoding_key = jsonwebtoken::EncodingKey::from_ed_der(&key.to_pkcs8_der());
         let expected = jsonwebtoken::encode(&header, &issued.claims, &encoding_key).unwrap();
         assert_eq!(issued.jwt, expected);
+    }
+
+    #[test]
+    fn a_status_reference_becomes_the_status_claim() {
+        let key = KeyPair::from_seed(&[9; 32]);
+        let req = IssueRequest {
+            status: Some(StatusReference {
+                idx: 42,
+                uri: "/v1/status-list".into(),
+            }),
+            ..request()
+        };
+        let issued = issue("Vendor", &key, &req, 1_795_000_000).unwrap();
+        let payload = issued.jwt.split('.').nth(1).unwrap();
+        let claims: Value = serde_json::from_slice(&B64URL.decode(payload).unwrap()).unwrap();
+        assert_eq!(
+            claims["status"],
+            serde_json::json!({"status_list": {"idx": 42, "uri": "/v1/status-list"}})
+        );
+        let trusted = crate::keys::TrustedKeys::new(vec![key.public()]);
+        let ctx = crate::license::Context {
+            product: "player",
+            domain: None,
+            machine: None,
+            now: 1_795_000_000,
+            leeway: 60,
+        };
+        let verdict = crate::license::verify(&issued.jwt, &trusted, &ctx, None);
+        assert!(verdict.is_valid(), "{}", verdict.reason);
+        assert_eq!(verdict.claims.unwrap().status, issued.claims.status);
+        let empty_uri = IssueRequest {
+            status: Some(StatusReference {
+                idx: 0,
+                uri: String::new(),
+            }),
+            ..request()
+        };
+        assert_eq!(
+            validate(&empty_uri, 0).unwrap_err().to_string(),
+            "status URI: must be 1-256 bytes without control characters"
+        );
     }
 
     #[test]

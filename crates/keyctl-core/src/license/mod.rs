@@ -1,13 +1,15 @@
 //! Licenses: the JWT claims, issuance, offline verification and short keys
 //! (`docs/spec/license-format.md`).
 
-mod ids;
+pub(crate) mod ids;
 mod issue;
 mod shortkey;
 mod verify;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::status_list::StatusClaim;
 
 pub use ids::{new_license_id, SIGNER_SECRET_PREFIX};
 #[cfg(feature = "getrandom")]
@@ -16,7 +18,7 @@ pub use issue::{check_product_id, validate, IssueRequest, IssuedLicense, Issuer}
 pub use shortkey::ShortKey;
 pub use verify::{
     check_claims, check_signature, check_signatures, check_unverified, decode, domain_matches,
-    verify, Context, Decoded, LicenseState, Outcome, StateError, Verdict,
+    verify, Context, Decoded, LicenseState, Outcome, StateError, Verdict, VerdictClaims,
 };
 
 /// The largest license JWT keyctl issues or accepts, in bytes.
@@ -53,6 +55,10 @@ pub struct Claims {
     /// Free-form vendor data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+    /// Where the license's revocation status is published (a status list entry); absent
+    /// on licenses issued before status lists, which stay valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusClaim>,
 }
 
 impl Claims {

@@ -2,11 +2,8 @@
 //! in exactly the spec's order: malformed, bad signature, expired, not yet valid,
 //! scope mismatch, revoked. The first failure is the answer.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine as _;
-use serde::Deserialize;
-
 use super::{is_valid_license_id, Claims, MAX_JWT_LEN};
+use crate::jws::{self, claim_error, short, Kind};
 use crate::keys::TrustedKeys;
 use crate::time::{rfc3339, Timestamp};
 
@@ -35,11 +32,17 @@ pub enum Outcome {
     StaleRequest,
     /// The same signed request was already accepted.
     ReplayedRequest,
+    /// The license carries a status reference and the status list given cannot answer for
+    /// it (expired, untrusted, malformed, or not covering the index): never silently valid.
+    StatusUnknown,
+    /// The local clock is behind a signed time: an artefact issued in the future, or a time
+    /// earlier than the latest one recorded in the caller's clock state.
+    ClockRollback,
 }
 
 impl Outcome {
     /// Every outcome, in the spec's order.
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 13] = [
         Outcome::Valid,
         Outcome::Error,
         Outcome::Malformed,
@@ -51,6 +54,8 @@ impl Outcome {
         Outcome::BadRequestSignature,
         Outcome::StaleRequest,
         Outcome::ReplayedRequest,
+        Outcome::StatusUnknown,
+        Outcome::ClockRollback,
     ];
 
     /// The JSON `code`.
@@ -67,6 +72,8 @@ impl Outcome {
             Outcome::BadRequestSignature => "bad_request_signature",
             Outcome::StaleRequest => "stale_request",
             Outcome::ReplayedRequest => "replayed_request",
+            Outcome::StatusUnknown => "status_unknown",
+            Outcome::ClockRollback => "clock_rollback",
         }
     }
 
@@ -82,23 +89,37 @@ impl Outcome {
             Outcome::ScopeMismatch => 7,
             Outcome::Revoked => 8,
             Outcome::BadRequestSignature | Outcome::StaleRequest | Outcome::ReplayedRequest => 9,
+            Outcome::StatusUnknown => 10,
+            Outcome::ClockRollback => 11,
         }
     }
 }
 
 /// The answer of a verification: the outcome, a one-line reason, and the claims once
 /// the signature has verified (never before: unverified claims are attacker-controlled).
+/// `C` is what was verified: a license's [`Claims`], or a machine file's
+/// [`crate::machine::MachineClaims`] ([`crate::machine::MachineVerdict`]).
 #[derive(Clone, Debug)]
-pub struct Verdict {
+pub struct Verdict<C = Claims> {
     /// What was decided.
     pub outcome: Outcome,
     /// Why, for people: names the failing claim or key. Empty when valid.
     pub reason: String,
     /// The verified claims, when the signature verified.
-    pub claims: Option<Claims>,
+    pub claims: Option<C>,
 }
 
-impl Verdict {
+/// Claims a [`Verdict`] can carry, and the member of the verdict's JSON that holds them.
+pub trait VerdictClaims: serde::Serialize {
+    /// `license` or `machine`.
+    const JSON_MEMBER: &'static str;
+}
+
+impl VerdictClaims for Claims {
+    const JSON_MEMBER: &'static str = "license";
+}
+
+impl<C: VerdictClaims> Verdict<C> {
     /// A failure without verified claims.
     pub fn fail(outcome: Outcome, reason: impl Into<String>) -> Self {
         Verdict {
@@ -108,21 +129,22 @@ impl Verdict {
         }
     }
 
-    /// Whether the license is valid.
+    /// Whether the license (or machine file) is valid.
     pub fn is_valid(&self) -> bool {
         self.outcome == Outcome::Valid
     }
 
     /// The verdict as `keyctl verify --json`, the JavaScript package and every other
     /// interface show it: `{"valid", "code", "error", "license"}`, with `error` `null` when
-    /// valid and `license` the verified claims or `null`.
+    /// valid and `license` the verified claims or `null` (`machine` for a machine file).
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "valid": self.is_valid(),
             "code": self.outcome.code(),
             "error": if self.is_valid() { None } else { Some(&self.reason) },
-            "license": self.claims,
-        })
+        });
+        json[C::JSON_MEMBER] = serde_json::to_value(&self.claims).expect("claims serialize");
+        json
     }
 }
 
@@ -170,74 +192,19 @@ pub struct Decoded<'a> {
     pub signature: [u8; 64],
 }
 
-#[derive(Deserialize)]
-struct RawHeader {
-    alg: Option<serde_json::Value>,
-    typ: Option<serde_json::Value>,
-    kid: Option<serde_json::Value>,
-    crit: Option<serde_json::Value>,
-}
+/// What a license token is, for [`jws::split`].
+const LICENSE: Kind = Kind {
+    noun: "license",
+    plural: "keyctl licenses",
+    typ: "JWT",
+    max_len: MAX_JWT_LEN,
+};
 
 /// Splits and decodes a compact JWT, checking everything the `malformed` class covers.
 pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
     let malformed = |reason: String| Verdict::fail(Outcome::Malformed, reason);
-    if token.len() > MAX_JWT_LEN {
-        return Err(malformed(format!(
-            "the license is {} bytes; the limit is {MAX_JWT_LEN}",
-            token.len()
-        )));
-    }
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(malformed(
-            "not a compact JWT (three base64url parts separated by dots)".into(),
-        ));
-    };
-    let signing_input = &token[..header.len() + 1 + payload.len()];
-
-    let header_bytes = B64URL
-        .decode(header)
-        .map_err(|_| malformed("the header is not base64url".into()))?;
-    let header: RawHeader = serde_json::from_slice(&header_bytes).map_err(|err| {
-        let message = err.to_string();
-        match message.strip_prefix("duplicate field ") {
-            Some(rest) => malformed(format!(
-                "the header has a duplicate member {}",
-                rest.split(" at line ").next().unwrap_or_default()
-            )),
-            None => malformed("the header is not a JSON object".into()),
-        }
-    })?;
-    match header.alg.as_ref().and_then(|v| v.as_str()) {
-        Some("EdDSA") => {}
-        Some(other) => {
-            return Err(malformed(format!(
-                "algorithm `{}` is not accepted; keyctl licenses are EdDSA only",
-                short(other)
-            )))
-        }
-        None => return Err(malformed("the header has no `alg`".into())),
-    }
-    match header.typ.as_ref().and_then(|v| v.as_str()) {
-        Some(typ) if typ.eq_ignore_ascii_case("JWT") => {}
-        _ => return Err(malformed("the header's `typ` is not \"JWT\"".into())),
-    }
-    if header.crit.is_some() {
-        return Err(malformed(
-            "the header has `crit` extensions keyctl does not understand".into(),
-        ));
-    }
-    let kid = match header.kid {
-        Some(serde_json::Value::String(kid)) if !kid.is_empty() && kid.len() <= 128 => kid,
-        _ => return Err(malformed("the header has no `kid`".into())),
-    };
-
-    let payload_bytes = B64URL
-        .decode(payload)
-        .map_err(|_| malformed("the payload is not base64url".into()))?;
-    let claims: Claims = serde_json::from_slice(&payload_bytes).map_err(|err| {
+    let parts = jws::split(token, LICENSE).map_err(malformed)?;
+    let claims: Claims = serde_json::from_slice(&parts.payload).map_err(|err| {
         malformed(format!(
             "the claims are not a keyctl license ({})",
             claim_error(&err)
@@ -251,72 +218,23 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, Verdict> {
     if claims.products.is_empty() {
         return Err(malformed("`products` is empty".into()));
     }
-
-    let signature_bytes = B64URL
-        .decode(signature)
-        .map_err(|_| malformed("the signature is not base64url".into()))?;
-    let signature: [u8; 64] = signature_bytes
-        .try_into()
-        .map_err(|_| malformed("the signature is not 64 bytes (Ed25519)".into()))?;
     Ok(Decoded {
-        kid,
+        kid: parts.kid,
         claims,
-        signing_input,
-        signature,
+        signing_input: parts.signing_input,
+        signature: parts.signature,
     })
-}
-
-/// serde's messages name the claim and the expected type; drop the line/column noise.
-fn claim_error(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    match message.find(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message,
-    }
-}
-
-/// Attacker-chosen text in a message is cut short (but never a real key id: 43 characters),
-/// and its control characters are escaped, so it cannot drive the reader's terminal.
-fn short(text: &str) -> String {
-    let mut cut = String::with_capacity(text.len().min(80));
-    for c in text.chars().take(64) {
-        if c.is_control() {
-            cut.extend(c.escape_default());
-        } else {
-            cut.push(c);
-        }
-    }
-    if text.chars().nth(64).is_some() {
-        cut.push('…');
-    }
-    cut
 }
 
 /// Checks the signature of a decoded token against the trusted keys.
 pub fn check_signature(decoded: &Decoded<'_>, keys: &TrustedKeys) -> Result<(), Verdict> {
-    let Some(key) = keys.find(&decoded.kid) else {
-        return Err(Verdict::fail(
-            Outcome::BadSignature,
-            format!(
-                "key id {} is not among the trusted keys",
-                short(&decoded.kid)
-            ),
-        ));
-    };
-    // Strict: no small-order keys, no non-canonical points, over exactly the signed bytes.
-    let signature = ed25519_dalek::Signature::from_bytes(&decoded.signature);
-    let verified = key
-        .verifying_key()
-        .verify_strict(decoded.signing_input.as_bytes(), &signature)
-        .is_ok();
-    if verified {
-        Ok(())
-    } else {
-        Err(Verdict::fail(
-            Outcome::BadSignature,
-            format!("the signature does not verify with key {}", key.kid()),
-        ))
-    }
+    jws::check_signature(
+        &decoded.kid,
+        decoded.signing_input,
+        &decoded.signature,
+        keys,
+    )
+    .map_err(|reason| Verdict::fail(Outcome::BadSignature, reason))
 }
 
 /// Checks the signatures of many decoded tokens at once, for bulk verification: one Ed25519
@@ -535,6 +453,8 @@ mod tests {
                 ("bad_request_signature", 9),
                 ("stale_request", 9),
                 ("replayed_request", 9),
+                ("status_unknown", 10),
+                ("clock_rollback", 11),
             ]
         );
     }
