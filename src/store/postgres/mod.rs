@@ -1212,6 +1212,9 @@ impl Backend for PgBackend {
     }
 
     /// One statement, committed: the mark, unless the prefix has one or a license has it.
+    /// Ids compare bytewise and their characters sort below `~`, so the range is exactly
+    /// the ids with the prefix, read from the primary key's index even in a generic plan
+    /// (which `LIKE $1 || '%'` would not be).
     fn begin_batch(&self, prefix: &str, mark: &BatchMark) -> Result<bool> {
         let output = mark.output.as_ref().map(|p| p.display().to_string());
         self.run(async {
@@ -1220,7 +1223,9 @@ impl Backend for PgBackend {
                 &client,
                 "INSERT INTO batches (prefix, state, started, output)
                  SELECT $1, $2, $3, $4
-                 WHERE NOT EXISTS (SELECT 1 FROM licenses WHERE id LIKE $1 || '%')
+                 WHERE NOT EXISTS (
+                     SELECT 1 FROM licenses WHERE id >= $1 AND id < $1 || '~'
+                 )
                  ON CONFLICT (prefix) DO NOTHING",
                 &[&prefix, &mark_state(mark.state), &mark.started, &output],
             )

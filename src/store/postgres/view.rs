@@ -223,6 +223,7 @@ pub(super) async fn watch(view: Arc<View>, config: tokio_postgres::Config, poll:
                 if let Err(err) = listened {
                     view.failed(err.to_string());
                     driver.abort();
+                    tokio::time::sleep(MAX_BACKOFF).await;
                     continue;
                 }
                 view.listens.fetch_add(1, Ordering::AcqRel);

@@ -30,7 +30,7 @@ CREATE TABLE products (
     created         bigint NOT NULL
 );
 
--- Ids compare bytewise (COLLATE "C"), so that `id LIKE 'prefix%'` uses the index.
+-- Ids compare bytewise (COLLATE "C"), so that a batch's prefix is a range of the index.
 CREATE TABLE licenses (
     id              text COLLATE "C" PRIMARY KEY,
     short_key       text NOT NULL UNIQUE,
