@@ -89,15 +89,23 @@ fn admin_sql(url: &str, sql: &str) {
     try_sql(url, sql).expect(sql);
 }
 
+/// Runs `sql` on a thread of its own, so that it works inside an async test too.
 fn try_sql(url: &str, sql: &str) -> std::result::Result<(), tokio_postgres::Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-        tokio::spawn(connection);
-        client.batch_execute(sql).await
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+                    tokio::spawn(connection);
+                    client.batch_execute(sql).await
+                })
+            })
+            .join()
+            .expect("the SQL thread")
     })
 }
 
@@ -654,4 +662,23 @@ fn the_rules_run_over_postgres() {
         store.backend().revocation("lic_ruled").unwrap().as_deref(),
         Some("the license is revoked (late)")
     );
+}
+
+/// How `serve` uses the backend: opened and called from `block_in_place` on a worker of
+/// another runtime, and dropped on that worker without waiting for its own runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_may_call_it_from_block_in_place_and_drop_it_anywhere() {
+    let Some(db) = TestDb::new("serve_may_call_it_from_block_in_place_and_drop_it_anywhere") else {
+        return;
+    };
+    let backend = tokio::task::block_in_place(|| {
+        let backend = db.store();
+        backend.insert_licenses(&[license("lic_served", Some(1))])?;
+        backend.grant_seat(&machine("lic_served", "hw"), Some(1))?;
+        Ok::<_, Error>(backend)
+    })
+    .unwrap();
+    let seats = tokio::task::block_in_place(|| backend.seats_used("lic_served")).unwrap();
+    assert_eq!(seats, 1);
+    drop(backend);
 }
