@@ -433,7 +433,7 @@ impl PgBackend {
         begin_change(&transaction).await.map_err(|e| self.fail(e))?;
         let value = work(&transaction).await?;
         transaction.commit().await.map_err(|e| self.fail(e))?;
-        self.refresh(&client).await?;
+        self.refresh_after_commit(&client).await;
         Ok(value)
     }
 
@@ -458,12 +458,27 @@ impl PgBackend {
         self.staging.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Notifies the replicas of a change of batch marks, which they reload whole.
-    async fn notify(&self, client: &Object) -> Result<()> {
-        execute(client, "SELECT pg_notify('keyctl_changes', '')", &[])
+    /// Reloads the view after a commit of this process, so that it reads its own writes at
+    /// once. Best effort: the change is committed whatever happens here, and a view that
+    /// cannot be refreshed goes stale and refuses checks on its own.
+    async fn refresh_after_commit(&self, client: &Object) {
+        let _ = self.view.refresh(client).await;
+    }
+
+    /// One statement that writes a batch mark (`sql`, ending in `RETURNING 1`) and notifies
+    /// the replicas, which reload the marks whole: whether it wrote.
+    async fn write_mark(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<bool> {
+        let client = self.client().await?;
+        let sql = format!(
+            "WITH written AS ({sql})
+             SELECT (SELECT count(*) FROM written), pg_notify('keyctl_changes', '')"
+        );
+        let written = rows(&client, &sql, params)
             .await
             .map_err(|e| self.fail(e))?;
-        self.refresh(client).await
+        let written = written.first().is_some_and(|row| row.get::<_, i64>(0) > 0);
+        self.refresh_after_commit(&client).await;
+        Ok(written)
     }
 }
 
@@ -997,7 +1012,7 @@ impl Backend for PgBackend {
             }
             tx.commit().await.map_err(|e| self.fail(e))?;
             if changes_standing {
-                self.refresh(&client).await?;
+                self.refresh_after_commit(&client).await;
             }
             Ok(())
         })
@@ -1217,25 +1232,14 @@ impl Backend for PgBackend {
     /// (which `LIKE $1 || '%'` would not be).
     fn begin_batch(&self, prefix: &str, mark: &BatchMark) -> Result<bool> {
         let output = mark.output.as_ref().map(|p| p.display().to_string());
-        self.run(async {
-            let client = self.client().await?;
-            let inserted = execute(
-                &client,
-                "INSERT INTO batches (prefix, state, started, output)
-                 SELECT $1, $2, $3, $4
-                 WHERE NOT EXISTS (
-                     SELECT 1 FROM licenses WHERE id >= $1 AND id < $1 || '~'
-                 )
-                 ON CONFLICT (prefix) DO NOTHING",
-                &[&prefix, &mark_state(mark.state), &mark.started, &output],
-            )
-            .await
-            .map_err(|e| self.fail(e))?;
-            if inserted == 1 {
-                self.notify(&client).await?;
-            }
-            Ok(inserted == 1)
-        })
+        self.run(self.write_mark(
+            "INSERT INTO batches (prefix, state, started, output)
+             SELECT $1, $2, $3, $4
+             WHERE NOT EXISTS (SELECT 1 FROM licenses WHERE id >= $1 AND id < $1 || '~')
+             ON CONFLICT (prefix) DO NOTHING
+             RETURNING 1",
+            &[&prefix, &mark_state(mark.state), &mark.started, &output],
+        ))
     }
 
     /// In the batch's open transaction. A ref a visible license holds is left alone by the
@@ -1265,7 +1269,8 @@ impl Backend for PgBackend {
                 let _ = client.batch_execute("ROLLBACK").await;
                 return Err(self.fail(err));
             }
-            self.refresh(&client).await
+            self.refresh_after_commit(&client).await;
+            Ok(())
         })
     }
 
@@ -1274,21 +1279,18 @@ impl Backend for PgBackend {
         self.run_long(async {
             let held = self.staging_lock().remove(prefix);
             if let Some(client) = held {
-                client
-                    .batch_execute("ROLLBACK")
-                    .await
-                    .map_err(|e| self.fail(e))?;
+                // Best effort: when the connection is gone, PostgreSQL rolled back already.
+                let _ = client.batch_execute("ROLLBACK").await;
             }
-            let client = self.client().await?;
-            execute(
-                &client,
-                "INSERT INTO batches (prefix, state, started, output) VALUES ($1, 'abandoned', 0, NULL)
-                 ON CONFLICT (prefix) DO UPDATE SET state = 'abandoned', output = NULL",
+            self.write_mark(
+                "INSERT INTO batches (prefix, state, started, output)
+                 VALUES ($1, 'abandoned', 0, NULL)
+                 ON CONFLICT (prefix) DO UPDATE SET state = 'abandoned', output = NULL
+                 RETURNING 1",
                 &[&prefix],
             )
             .await
-            .map_err(|e| self.fail(e))?;
-            self.notify(&client).await
+            .map(drop)
         })
     }
 
@@ -1327,7 +1329,8 @@ impl Backend for PgBackend {
                 .await
                 .map_err(|e| self.fail(e))?;
             tx.commit().await.map_err(|e| self.fail(e))?;
-            self.refresh(&client).await
+            self.refresh_after_commit(&client).await;
+            Ok(())
         })
     }
 }
