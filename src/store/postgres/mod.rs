@@ -877,7 +877,7 @@ impl Backend for PgBackend {
     /// One transaction over every key and the setting. PostgreSQL keeps the old rows as
     /// dead tuples until a vacuum, so one runs after the commit; what it cannot reach (the
     /// write-ahead log until it is recycled, and any backup or replica's copy of it) is the
-    /// operator's to manage, as `docs/operations.md` says.
+    /// operator's to manage (`docs/operations.md`, "Encrypting the signing keys").
     fn replace_key_secrets(
         self: Box<Self>,
         keys: &[StoredKey],
