@@ -4,24 +4,24 @@
 //! deadpool-postgres) is not. [`PgBackend`] owns a small tokio runtime of its own (one
 //! worker, thread `keyctl-pg`) and runs each primitive with `block_on` on the calling
 //! thread. `serve` calls it from `block_in_place`. Every wait is bounded (the pool's
-//! timeouts, and [`OPERATION_TIMEOUT`] around a primitive), so a database that is down gives
+//! timeouts, and `OPERATION_TIMEOUT` around a primitive), so a database that is down gives
 //! [`Error::StoreUnavailable`] within a request's timeout, never a hang.
 //!
 //! What makes it exact across replicas:
 //! - Seats: one statement locks the license row, renews the machine's activation or else
 //!   raises the row's `seats` counter only while it is under the limit, re-checked on the
 //!   newest row version, and feeds the activation's insert from that update (see
-//!   [`GRANT_SEAT`]). Nothing is read in Rust and then written.
+//!   `GRANT_SEAT`). Nothing is read in Rust and then written.
 //! - Replays: a table keyed by the request's hash; the insert that adds a row is the one
 //!   replica that accepts the request.
 //! - Standing: every replica keeps the revocation texts in memory and refreshes them within
-//!   a second of a change (see [`view`]).
+//!   a second of a change (see `view.rs`).
 //!
 //! Batches are staged in a transaction held open on a connection of their own until the
 //! commit, which also deletes the batch's mark: the licenses appear together. A killed run's
 //! transaction is rolled back by PostgreSQL when its connection drops; its `staging` mark
 //! stays, so every store-backed check keeps refusing the ids of JWTs it may have written
-//! out ([`NEVER_ISSUED`]).
+//! out ([`super::NEVER_ISSUED`]).
 //!
 //! Every write is committed before it returns, with synchronous commit on.
 
@@ -924,7 +924,7 @@ impl Backend for PgBackend {
         })
     }
 
-    /// The next number is picked under [`PRODUCT_LOCK`], in the insert's transaction.
+    /// The next number is picked under `PRODUCT_LOCK`, in the insert's transaction.
     fn insert_product(
         &self,
         id: &str,
@@ -1083,14 +1083,14 @@ impl Backend for PgBackend {
         }))
     }
 
-    /// From memory (see [`view`]); refused when the view is stale.
+    /// From memory (see `view.rs`); refused when the view is stale.
     fn revocation(&self, license_id: &str) -> Result<Option<String>> {
         self.view
             .revocation(license_id)
             .map_err(|why| Error::store_unavailable(&self.name, why))
     }
 
-    /// [`GRANT_SEAT`]. When a first activation of the same machine commits while this one
+    /// `GRANT_SEAT`. When a first activation of the same machine commits while this one
     /// waits for the row, the insert violates the key: run once more, and it renews.
     fn grant_seat(&self, activation: &Activation, limit: Option<u64>) -> Result<Activated> {
         let limit = limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
@@ -1135,7 +1135,7 @@ impl Backend for PgBackend {
         })
     }
 
-    /// [`RELEASE_SEAT`].
+    /// `RELEASE_SEAT`: one statement.
     fn release_seat(&self, license_id: &str, hwid: &str) -> Result<(bool, u64)> {
         self.run(async {
             let rows = self.query(RELEASE_SEAT, &[&license_id, &hwid]).await?;
