@@ -682,3 +682,50 @@ async fn serve_may_call_it_from_block_in_place_and_drop_it_anywhere() {
     assert_eq!(seats, 1);
     drop(backend);
 }
+
+#[test]
+fn a_sled_store_copies_into_postgres_twice_with_the_same_counts() {
+    let Some(db) = TestDb::new("a_sled_store_copies_into_postgres_twice_with_the_same_counts")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = Location::Directory(dir.path().join("store"));
+    let (sled, _) = Store::init(&source, "Copied", None, 1_700_000_000).unwrap();
+    sled.add_product("app", "App", Some("mail us"), 1).unwrap();
+    sled.add_product("tool", "Tool", None, 2).unwrap();
+    sled.insert_licenses(&[license("lic_c1", Some(2)), license("lic_c2", None)])
+        .unwrap();
+    let seat = crate::store::Machine {
+        hwid: "hw-1",
+        machine: Some("box"),
+        user: Some("ada"),
+    };
+    sled.activate("lic_c1", seat, Some(2), 5).unwrap();
+    sled.set_license_status("lic_c2", LicenseStatus::Suspended, Some("unpaid"))
+        .unwrap();
+    let target = Location::Postgres(db.url.clone());
+    let first = sled.copy_to(&target).unwrap();
+    assert_eq!(first, sled.copy_to(&target).unwrap());
+    assert_eq!(
+        (
+            first.keys,
+            first.products,
+            first.licenses,
+            first.activations
+        ),
+        (1, 2, 2, 1)
+    );
+    let copy = Store::open(&target).unwrap();
+    assert_eq!(copy.issuer().unwrap(), "Copied");
+    assert_eq!(copy.seats_used("lic_c1").unwrap(), 1);
+    assert_eq!(copy.product("2").unwrap().unwrap().id, "tool");
+    assert_eq!(
+        copy.backend().revocation("lic_c2").unwrap().as_deref(),
+        Some("the license is suspended (unpaid)")
+    );
+    assert_eq!(
+        copy.active_key_public().unwrap().kid(),
+        sled.active_key_public().unwrap().kid()
+    );
+}
