@@ -52,6 +52,20 @@ pub enum Error {
     #[error("store: {0}")]
     Store(String),
 
+    /// A shared store (PostgreSQL) could not be reached or did not answer in time: the
+    /// whole line, made by [`Error::store_unavailable`].
+    #[error("{0}")]
+    StoreUnavailable(String),
+
+    /// The store's schema is older than this keyctl's: `keyctl store migrate` updates it.
+    #[error("store {store} has schema version {found}; this keyctl needs version {expected}")]
+    SchemaOutdated {
+        /// The store, as people name it (a URL without its password).
+        store: String,
+        found: u32,
+        expected: u32,
+    },
+
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -140,6 +154,11 @@ impl Error {
         }
     }
 
+    /// [`Error::StoreUnavailable`] for `store` (named without its password) and why.
+    pub fn store_unavailable(store: &str, detail: impl std::fmt::Display) -> Self {
+        Error::StoreUnavailable(format!("the store {store} is unavailable: {detail}"))
+    }
+
     /// Shorthand for [`Error::Io`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
@@ -171,6 +190,12 @@ impl Error {
                 "stop the other keyctl process (a running `keyctl serve`?), or wait for it to finish".into(),
             ),
             Error::SchemaVersion { .. } => Some("use the keyctl release that wrote this store".into()),
+            Error::SchemaOutdated { .. } => Some(
+                "run `keyctl store migrate` with this keyctl to update the schema".into(),
+            ),
+            Error::StoreUnavailable(_) => {
+                Some("check that PostgreSQL is running and reachable".into())
+            }
             Error::HeldByServer { hint, .. } => Some((*hint).into()),
             Error::NoActiveKey => Some("run `keyctl key rotate` to create an active key".into()),
             Error::Remote { hint, .. } => hint.clone(),

@@ -220,7 +220,12 @@ impl Activation {
 
 /// Why a license may not be used, as verification reports it; `None` when active.
 pub fn revocation_text(record: &LicenseRecord) -> Option<String> {
-    match (record.status, &record.reason) {
+    standing_text(record.status, record.reason.as_deref())
+}
+
+/// [`revocation_text`] from a standing and its reason, for backends that read only those.
+pub(crate) fn standing_text(status: LicenseStatus, reason: Option<&str>) -> Option<String> {
+    match (status, reason) {
         (LicenseStatus::Active, _) => None,
         (status, Some(reason)) => Some(format!("the license is {} ({reason})", status.as_str())),
         (status, None) => Some(format!("the license is {}", status.as_str())),

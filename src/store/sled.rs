@@ -882,7 +882,8 @@ impl Backend for SledBackend {
     }
 }
 
-fn key_exists(kid: &str) -> Error {
+/// A kid that is stored already.
+pub(crate) fn key_exists(kid: &str) -> Error {
     Error::Conflict(format!("key {kid} is already in the store"))
 }
 
