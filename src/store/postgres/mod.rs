@@ -744,10 +744,15 @@ impl Backend for PgBackend {
         Ok(())
     }
 
+    /// The view must be fresh, and the database must answer now: a load balancer asks
+    /// this to stop sending requests to a replica that would answer `503`.
     fn health(&self) -> Health {
-        match self.view.check_fresh() {
+        if let Err(why) = self.view.check_fresh() {
+            return Health::Down(why);
+        }
+        match self.run(async { self.query("SELECT 1", &[]).await.map(drop) }) {
             Ok(()) => Health::Up,
-            Err(why) => Health::Down(why),
+            Err(err) => Health::Down(err.to_string()),
         }
     }
 
