@@ -45,6 +45,11 @@ if [ -z "$bindir" ]; then
   bindir=$(find_bindir)
   [ -n "$bindir" ] || { say "no initdb after installing postgresql"; exit 1; }
 fi
+# openssl makes the test certificates.
+if ! command -v openssl >/dev/null; then
+  [ "$(id -u)" -eq 0 ] || { say "openssl is not installed; hint: apt-get install openssl"; exit 1; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/keyctl-pg.XXXXXX")
 data=$dir/data
@@ -113,6 +118,19 @@ host all all 127.0.0.1/32 trust
 EOF
 echo "include 'keyctl-test.conf'" >>"$data/postgresql.conf"
 
+# TLS, for the tests of sslmode=require: a throwaway CA, and a certificate it signed for the
+# name localhost only (so that the tests can also reach the server by a name the certificate
+# does not cover: 127.0.0.1). Clients trust the CA through KEYCTL_TEST_POSTGRES_CA.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/CN=keyctl test CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+  -keyout "$data/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost\n' >"$dir/san.ext"
+openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+  -days 2 -extfile "$dir/san.ext" -out "$data/server.crt" >/dev/null 2>&1
+chmod 0600 "$data/server.key"
+[ -z "$run_as" ] || chown postgres "$data/server.key" "$data/server.crt"
+
 # A free port: a random one nothing answers on, and another if the server still cannot bind it.
 port=
 for _ in $(seq 1 20); do
@@ -133,6 +151,9 @@ full_page_writes = on
 max_connections = 300
 log_min_messages = warning
 log_checkpoints = off
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
 EOF
   rm -f "$log" # so that the clash below is this attempt's
   if "$ctl" start >/dev/null 2>&1; then
@@ -163,6 +184,7 @@ fi
 
 export KEYCTL_TEST_POSTGRES="postgres://$superuser@127.0.0.1:$port/postgres"
 export KEYCTL_TEST_POSTGRES_CTL=$ctl
+export KEYCTL_TEST_POSTGRES_CA=$dir/ca.pem
 # psql for the tests' own statements, should the client not be on PATH.
 export PATH="$PATH:$bindir"
 set +e

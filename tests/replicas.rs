@@ -386,3 +386,54 @@ fn a_sled_store_copied_into_the_database_and_back_keeps_every_record() {
         sled.run(["key", "list", "--json"]).json()
     );
 }
+
+#[test]
+fn sslmode_require_encrypts_and_verifies_the_server_certificate() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let ca = std::env::var("KEYCTL_TEST_POSTGRES_CA").expect("with-postgres.sh sets the CA");
+    let over_tls = |host: &str| {
+        let url = database.url().replacen("127.0.0.1", host, 1);
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}sslmode=require")
+    };
+    let url = over_tls("localhost");
+    let sandbox = Sandbox::on_database(&url);
+    let init = |roots: Option<&str>| {
+        let mut command = sandbox.keyctl();
+        command.env_remove("PGSSLROOTCERT");
+        if let Some(roots) = roots {
+            command.env("PGSSLROOTCERT", roots);
+        }
+        crate::common::Run::of(command.args(["init", "--issuer", ISSUER, "--json"]))
+    };
+    // Not signed by a root the binary trusts: no connection, and no store made.
+    let refused = init(None);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("is unavailable"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("certificate"), "{}", refused.stderr);
+    // With the test CA, over TLS: the session is encrypted, as the server itself says.
+    let created = init(Some(&ca)).json();
+    assert_eq!(created["created"], true);
+    let ssl = crate::common::postgres::psql_ok(
+        database.server_url(),
+        "SELECT count(*) FROM pg_stat_ssl WHERE ssl",
+    );
+    assert_ne!(ssl.trim(), "0");
+    // The certificate names localhost only: the same server by its address is refused.
+    let by_address = Sandbox::on_database(&over_tls("127.0.0.1"));
+    let mut command = by_address.keyctl();
+    command.env("PGSSLROOTCERT", &ca);
+    let run = crate::common::Run::of(command.args(["license", "list"]));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("certificate not valid for name"),
+        "{}",
+        run.stderr
+    );
+}

@@ -28,6 +28,7 @@
 mod schema;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod view;
 
 pub use schema::SCHEMA_VERSION;
@@ -42,10 +43,9 @@ use std::time::Duration;
 use deadpool_postgres::{
     GenericClient, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
-use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
 
 use super::backend::{Backend, Health, Imported};
 use super::batches::MarkState;
@@ -155,10 +155,12 @@ pub fn migrate(url: &str) -> Result<(u32, u32)> {
 struct Target {
     config: tokio_postgres::Config,
     name: String,
+    /// Used when `sslmode` asks for TLS (`prefer`, `require`).
+    tls: tls::Connector,
 }
 
 impl Target {
-    /// Parses `url`, refusing what this build cannot do (TLS).
+    /// Parses `url`, and prepares TLS for it.
     fn parse(url: &str) -> Result<Target> {
         let name = redact_password(url);
         let mut config = tokio_postgres::Config::from_str(url).map_err(|err| {
@@ -167,27 +169,23 @@ impl Target {
                 format!("not a PostgreSQL URL: {err}"),
             )
         })?;
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(Error::invalid(
-                format!("store {name}"),
-                "sslmode=require: TLS is not supported by this build; use sslmode=disable or sslmode=prefer over a trusted network, or a TLS tunnel",
-            ));
-        }
-        // `prefer` asks for TLS and goes on without it when refused, as here.
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         if config.get_application_name().is_none() {
             config.application_name("keyctl");
         }
-        Ok(Target { config, name })
+        // `prefer` asks for TLS and goes on without it when the server refuses; `require`
+        // fails then; `disable` never asks.
+        let tls = tls::connector(&name)?;
+        Ok(Target { config, name, tls })
     }
 
     /// One connection outside the pool, driven on the current runtime.
     async fn connect(&self) -> Result<tokio_postgres::Client> {
         let (client, connection) = self
             .config
-            .connect(NoTls)
+            .connect(self.tls.clone())
             .await
             .map_err(|e| not_connected(&self.name, e))?;
         tokio::spawn(connection);
@@ -253,8 +251,24 @@ fn failure(name: &str, err: tokio_postgres::Error) -> Error {
 fn not_connected(name: &str, err: tokio_postgres::Error) -> Error {
     match err.as_db_error() {
         Some(db) => Error::store_unavailable(name, db.message()),
-        None => Error::store_unavailable(name, err),
+        None => Error::store_unavailable(name, with_causes(&err)),
     }
+}
+
+/// `err` and what caused it, as one line: "error performing TLS handshake" alone does not
+/// say that the certificate was not trusted.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        let text = next.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = next.source();
+    }
+    line
 }
 
 /// Connection exceptions, shutdowns, too many connections, authentication, a missing
@@ -349,7 +363,7 @@ impl PgBackend {
     ) -> Result<PgBackend> {
         let manager = Manager::from_config(
             target.config.clone(),
-            NoTls,
+            target.tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -370,9 +384,12 @@ impl PgBackend {
             staging: Mutex::default(),
         };
         backend.run(async { backend.refresh(&backend.client().await?).await })?;
-        backend
-            .runtime()
-            .spawn(view::watch(Arc::clone(&backend.view), target.config, poll));
+        backend.runtime().spawn(view::watch(
+            Arc::clone(&backend.view),
+            target.config,
+            target.tls,
+            poll,
+        ));
         Ok(backend)
     }
 

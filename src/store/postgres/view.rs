@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use tokio_postgres::{AsyncMessage, Client, NoTls};
+use tokio_postgres::{AsyncMessage, Client};
 
 use super::super::batches::PREFIX_LEN;
 use super::super::records::standing_text;
@@ -199,10 +199,15 @@ impl View {
 
 /// Keeps `view` fresh for as long as the runtime runs: listens for notifications on a
 /// connection of its own, polls every `poll`, and reconnects with a bounded backoff.
-pub(super) async fn watch(view: Arc<View>, config: tokio_postgres::Config, poll: Duration) {
+pub(super) async fn watch(
+    view: Arc<View>,
+    config: tokio_postgres::Config,
+    tls: super::tls::Connector,
+    poll: Duration,
+) {
     let mut backoff = Duration::from_millis(50);
     loop {
-        match config.connect(NoTls).await {
+        match config.connect(tls.clone()).await {
             Ok((client, mut connection)) => {
                 backoff = Duration::from_millis(50);
                 let notified = Arc::new(tokio::sync::Notify::new());
