@@ -99,7 +99,8 @@ fn try_sql(url: &str, sql: &str) -> std::result::Result<(), tokio_postgres::Erro
                     .build()
                     .expect("runtime");
                 runtime.block_on(async {
-                    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+                    let (client, connection) =
+                        tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
                     tokio::spawn(connection);
                     client.batch_execute(sql).await
                 })
