@@ -425,6 +425,12 @@ fn sslmode_require_encrypts_and_verifies_the_server_certificate() {
         "SELECT count(*) FROM pg_stat_ssl WHERE ssl",
     );
     assert_ne!(ssl.trim(), "0");
+    // The default, prefer, encrypts without checking the certificate, as libpq does.
+    let preferred = Sandbox::on_database(database.url());
+    let mut command = preferred.keyctl();
+    command.env_remove("PGSSLROOTCERT");
+    let listed = crate::common::Run::of(command.args(["key", "list", "--json"]));
+    assert_eq!(listed.code, 0, "{listed:?}");
     // The certificate names localhost only: the same server by its address is refused.
     let by_address = Sandbox::on_database(&over_tls("127.0.0.1"));
     let mut command = by_address.keyctl();

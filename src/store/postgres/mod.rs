@@ -177,7 +177,8 @@ impl Target {
         }
         // `prefer` asks for TLS and goes on without it when the server refuses; `require`
         // fails then; `disable` never asks.
-        let tls = tls::connector(&name)?;
+        let verify = config.get_ssl_mode() == tokio_postgres::config::SslMode::Require;
+        let tls = tls::connector(&name, verify)?;
         Ok(Target { config, name, tls })
     }
 

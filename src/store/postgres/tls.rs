@@ -1,17 +1,24 @@
-//! TLS to PostgreSQL, with rustls: `sslmode=require` needs it, `prefer` tries it first.
+//! TLS to PostgreSQL, with rustls, as `sslmode` asks:
 //!
-//! keyctl always verifies the server's certificate and its host name (what libpq calls
-//! `verify-full`), also under `require`, where libpq would only encrypt: a license store's
-//! connection is worth an attacker's while. The trusted roots are the file `PGSSLROOTCERT`
-//! names (PEM, libpq's variable), for a private CA such as a managed service's; else the
-//! Mozilla roots built into the binary (webpki-roots).
+//! - `disable`: never.
+//! - `prefer` (the default): when the server offers it, without checking its certificate,
+//!   as libpq does: it keeps a passive listener out, not an active one. A server with a
+//!   self-signed certificate (Debian's default) keeps working.
+//! - `require`: always, and keyctl verifies the server's certificate and host name (what
+//!   libpq calls `verify-full`; libpq's `require` only encrypts). A license store's
+//!   connection is worth an attacker's while: who asks for TLS gets it authenticated.
+//!
+//! The trusted roots are the file `PGSSLROOTCERT` names (PEM, libpq's variable), for a
+//! private CA such as a managed service's; else the Mozilla roots built into the binary
+//! (webpki-roots).
 
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
-use rustls::RootCertStore;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::{Error, Result};
@@ -22,21 +29,78 @@ pub(super) type Connector = MakeRustlsConnect;
 /// The environment variable naming a PEM file of the roots to trust.
 pub(super) const ROOT_CERT_VAR: &str = "PGSSLROOTCERT";
 
-/// The connector for a store named `name` in messages.
-pub(super) fn connector(name: &str) -> Result<Connector> {
-    let roots = match std::env::var_os(ROOT_CERT_VAR).filter(|v| !v.is_empty()) {
-        Some(file) => roots_from(Path::new(&file), name)?,
-        None => RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        },
-    };
+/// The connector for a store named `name` in messages: verifying when `verify` (sslmode
+/// `require`), else encrypting only (`prefer`).
+pub(super) fn connector(name: &str, verify: bool) -> Result<Connector> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .map_err(|err| Error::Store(format!("store {name}: TLS: {err}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .map_err(|err| Error::Store(format!("store {name}: TLS: {err}")))?;
+    let config = if verify {
+        let roots = match std::env::var_os(ROOT_CERT_VAR).filter(|v| !v.is_empty()) {
+            Some(file) => roots_from(Path::new(&file), name)?,
+            None => RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            },
+        };
+        builder.with_root_certificates(roots).with_no_client_auth()
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
+            .with_no_client_auth()
+    };
     Ok(MakeRustlsConnect::new(config))
+}
+
+/// `sslmode=prefer`: any certificate is taken, as libpq takes it; the handshake's signatures
+/// are still checked, so the session is encrypted to whoever holds the certificate's key.
+#[derive(Debug)]
+struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// The certificates of the PEM file `path`, refused when it holds none.
