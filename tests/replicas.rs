@@ -189,7 +189,7 @@ fn a_request_accepted_by_one_replica_is_a_replay_on_another() {
 }
 
 #[test]
-fn a_revocation_or_a_rotation_made_anywhere_reaches_every_replica_within_a_second() {
+fn a_deactivation_revocation_or_rotation_made_anywhere_reaches_every_replica_within_a_second() {
     let Some(database) = test_database() else {
         return;
     };
@@ -199,6 +199,32 @@ fn a_revocation_or_a_rotation_made_anywhere_reaches_every_replica_within_a_secon
     let check = |server: &Server, key: &str| server.get(&check_path(key, "h")).status;
     assert_eq!(
         servers[0]
+            .post_json("/v1/activate", &activation(&issued, "h"))
+            .status,
+        200
+    );
+    assert!(servers
+        .iter()
+        .all(|server| check(server, &issued.short_key) == 201));
+    // Deactivated through one replica: no replica still takes the machine as activated
+    // (each has seen it activated, and may remember so).
+    assert_eq!(
+        servers[0]
+            .post_json("/v1/deactivate", &activation(&issued, "h"))
+            .status,
+        200
+    );
+    let took = within(Duration::from_secs(1), || {
+        servers
+            .iter()
+            .all(|server| check(server, &issued.short_key) == 404)
+    });
+    assert!(
+        took.is_some(),
+        "a replica still takes the deactivated machine"
+    );
+    assert_eq!(
+        servers[1]
             .post_json("/v1/activate", &activation(&issued, "h"))
             .status,
         200

@@ -25,6 +25,7 @@
 //!
 //! Every write is committed before it returns, with synchronous commit on.
 
+mod cache;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -733,7 +734,7 @@ const RELEASE_SEAT: &str = "
 WITH released AS (
     DELETE FROM activations WHERE license_id = $1 AND hwid = $2 RETURNING license_id
 ), counted AS (
-    UPDATE licenses SET seats = greatest(seats - 1, 0)
+    UPDATE licenses SET seats = greatest(seats - 1, 0), change_seq = nextval('keyctl_change_seq')
     WHERE id = $1 AND EXISTS (SELECT 1 FROM released)
     RETURNING seats
 )
@@ -1000,29 +1001,44 @@ impl Backend for PgBackend {
         })
     }
 
+    /// Products never change once added: remembered (see `cache.rs`).
     fn product_by_id(&self, id: &str) -> Result<Option<Product>> {
-        self.run(async {
+        if let Some(product) = self.view.cache.product(id) {
+            return Ok(Some(product));
+        }
+        let product = self.run(async {
             let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1");
             Ok(self
                 .query(&sql, &[&id])
                 .await?
                 .first()
                 .map(product_from_row))
-        })
+        })?;
+        if let Some(product) = &product {
+            self.view.cache.remember_product(product);
+        }
+        Ok(product)
     }
 
     fn product_by_number(&self, number: u64) -> Result<Option<Product>> {
-        let Ok(number) = i64::try_from(number) else {
+        if let Some(product) = self.view.cache.product_by_number(number) {
+            return Ok(Some(product));
+        }
+        let Ok(sql_number) = i64::try_from(number) else {
             return Ok(None);
         };
-        self.run(async {
+        let product = self.run(async {
             let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE number = $1");
             Ok(self
-                .query(&sql, &[&number])
+                .query(&sql, &[&sql_number])
                 .await?
                 .first()
                 .map(product_from_row))
-        })
+        })?;
+        if let Some(product) = &product {
+            self.view.cache.remember_product(product);
+        }
+        Ok(product)
     }
 
     /// One transaction; a license that is not active (a copy) takes a change number.
@@ -1050,18 +1066,32 @@ impl Backend for PgBackend {
         })
     }
 
+    /// From memory while the view is fresh, with the view's standing (see `cache.rs`).
     fn license(&self, id: &str) -> Result<Option<LicenseRecord>> {
-        self.run(async {
+        if let Some(record) = self.view.cache.license(id) {
+            if let Some(record) = self.view.with_standing(record) {
+                return Ok(Some(record));
+            }
+        }
+        let record = self.run(async {
             let sql = format!("SELECT {LICENSE_COLUMNS} FROM licenses WHERE id = $1");
             self.query(&sql, &[&id])
                 .await?
                 .first()
                 .map(license_from_row)
                 .transpose()
-        })
+        })?;
+        if let Some(record) = &record {
+            self.view.cache.remember_license(record);
+        }
+        Ok(record)
     }
 
+    /// A short key names the same license for ever: remembered.
     fn license_id_by_short_key(&self, short_key: &str) -> Result<Option<String>> {
+        if let Some(id) = self.view.cache.license_id(short_key) {
+            return Ok(Some(id));
+        }
         self.run(async {
             let rows = self
                 .query(
@@ -1168,12 +1198,16 @@ impl Backend for PgBackend {
     }
 
     /// `RELEASE_SEAT`: one statement.
+    /// A change (see [`PgBackend::change`]): the license takes a change number, so that
+    /// every replica forgets that the machine was activated.
     fn release_seat(&self, license_id: &str, hwid: &str) -> Result<(bool, u64)> {
-        self.run(async {
-            let rows = self.query(RELEASE_SEAT, &[&license_id, &hwid]).await?;
+        self.run(self.change(async |tx| {
+            let rows = rows(tx, RELEASE_SEAT, &[&license_id, &hwid])
+                .await
+                .map_err(|e| self.fail(e))?;
             let row = rows.first().expect("one row");
             Ok((row.get(0), count(row.get(1))))
-        })
+        }))
     }
 
     fn seats_used(&self, license_id: &str) -> Result<u64> {
@@ -1185,8 +1219,14 @@ impl Backend for PgBackend {
         })
     }
 
+    /// From memory when this replica saw the machine activated and no deactivation came
+    /// since (see `cache.rs`).
     fn is_activated(&self, license_id: &str, hwid: &str) -> Result<bool> {
-        self.run(async {
+        if self.view.is_fresh() && self.view.cache.is_activated(license_id, hwid) {
+            return Ok(true);
+        }
+        let generation = self.view.cache.generation();
+        let activated = self.run(async {
             let rows = self
                 .query(
                     "SELECT 1 FROM activations WHERE license_id = $1 AND hwid = $2",
@@ -1194,7 +1234,13 @@ impl Backend for PgBackend {
                 )
                 .await?;
             Ok(!rows.is_empty())
-        })
+        })?;
+        if activated {
+            self.view
+                .cache
+                .remember_activated(license_id, hwid, generation);
+        }
+        Ok(activated)
     }
 
     fn activations(&self, license_id: Option<&str>) -> Result<Vec<Activation>> {

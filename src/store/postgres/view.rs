@@ -25,7 +25,8 @@ use tokio_postgres::{AsyncMessage, Client};
 
 use super::super::batches::PREFIX_LEN;
 use super::super::records::standing_text;
-use super::super::{LicenseStatus, NEVER_ISSUED};
+use super::super::{LicenseRecord, LicenseStatus, NEVER_ISSUED};
+use super::cache::Cache;
 use super::parse_license_status;
 
 /// How often the watcher reloads changes when no notification came.
@@ -42,8 +43,8 @@ pub(super) const CHANNEL: &str = "keyctl_changes";
 /// What the view holds.
 #[derive(Default)]
 struct Standing {
-    /// License id → why it may not be used, for licenses that are not active.
-    refused: HashMap<String, String>,
+    /// License id → its status and reason, for licenses that are not active.
+    refused: HashMap<String, (LicenseStatus, Option<String>)>,
     /// Prefixes of batches that are not committed.
     marks: HashSet<String>,
 }
@@ -67,6 +68,8 @@ pub(super) struct View {
     pub(super) notified_refreshes: AtomicU64,
     /// Connections on which the watcher listened (for tests).
     pub(super) listens: AtomicU64,
+    /// What this replica remembers between requests, invalidated by the refreshes.
+    pub(super) cache: Cache,
 }
 
 impl View {
@@ -80,6 +83,7 @@ impl View {
             version: AtomicU64::new(0),
             notified_refreshes: AtomicU64::new(0),
             listens: AtomicU64::new(0),
+            cache: Cache::default(),
         }
     }
 
@@ -94,7 +98,27 @@ impl View {
         {
             return Ok(Some(NEVER_ISSUED.into()));
         }
-        Ok(standing.refused.get(license_id).cloned())
+        Ok(standing
+            .refused
+            .get(license_id)
+            .and_then(|(status, reason)| standing_text(*status, reason.as_deref())))
+    }
+
+    /// `record` (a cached one) with its standing as the view has it; `None` when the view
+    /// is stale, for the caller to read the database.
+    pub(super) fn with_standing(&self, mut record: LicenseRecord) -> Option<LicenseRecord> {
+        self.check_fresh().ok()?;
+        let standing = self.standing.read().unwrap_or_else(|e| e.into_inner());
+        (record.status, record.reason) = match standing.refused.get(&record.id) {
+            Some((status, reason)) => (*status, reason.clone()),
+            None => (LicenseStatus::Active, None),
+        };
+        Some(record)
+    }
+
+    /// Whether the view is fresh enough to answer.
+    pub(super) fn is_fresh(&self) -> bool {
+        self.age() <= STALE_AFTER
     }
 
     /// `Err` with why, when the view is older than [`STALE_AFTER`].
@@ -150,6 +174,11 @@ impl View {
                 &[&*last],
             )
             .await?;
+        self.cache.changed(
+            rows.iter()
+                .filter(|row| row.get::<_, &str>(0) == "l")
+                .map(|row| row.get::<_, &str>(1)),
+        );
         let mut standing = self.standing.write().unwrap_or_else(|e| e.into_inner());
         let mut changed = false;
         let mut marks = HashSet::new();
@@ -163,9 +192,9 @@ impl View {
                     changed = true;
                     // A status this build does not know is refused, never taken as active.
                     let status = parse_license_status(row.get(2)).unwrap_or(LicenseStatus::Revoked);
-                    match standing_text(status, row.get(3)) {
-                        Some(text) => standing.refused.insert(id, text),
-                        None => standing.refused.remove(&id),
+                    match status {
+                        LicenseStatus::Active => standing.refused.remove(&id),
+                        status => standing.refused.insert(id, (status, row.get(3))),
                     };
                 }
                 "k" => changed = true,
