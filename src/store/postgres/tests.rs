@@ -124,6 +124,7 @@ fn license(id: &str, max_activations: Option<i64>) -> LicenseRecord {
         expires: None,
         max_activations,
         order_ref: None,
+        status_idx: None,
     }
 }
 
@@ -587,6 +588,7 @@ fn a_copy_twice_is_a_copy_once() {
         licenses: vec![license("lic_copied_1", Some(5)), revoked],
         activations: vec![machine("lic_copied_1", "a"), machine("lic_copied_1", "b")],
         batch_marks: vec![],
+        status_allocated: 0,
     };
     backend.import(&records).unwrap();
     backend.import(&records).unwrap();
