@@ -393,6 +393,12 @@ fn sign_chunks(
                 break;
             }
         }
+        // One range of status-list indexes per chunk: one durable write per chunk, and
+        // indexes of a batch that is abandoned are simply never used.
+        let range = issuance.store.reserve_status(chunk.len() as u64)?;
+        for (n, (_, row)) in (0u64..).zip(chunk.iter_mut()) {
+            row.request.status = Some(range.reference(n));
+        }
         let signed = parallel_map(&chunk, issuance.threads, |(line, row)| {
             issuer
                 .issue(&row.request, issuance.now, millis)
