@@ -288,13 +288,11 @@ pub fn verdict(verdict: &Verdict, revocation_checked: bool, as_json: bool) -> St
             valid_summary(claims)
         ),
         Some(claims) if verdict.is_valid() => format!("valid: {}\n", valid_summary(claims)),
-        Some(claims) => format!(
-            "{}: {}: {}\n",
-            verdict.outcome.code(),
-            claims.jti,
-            verdict.reason
+        claims => failure_line(
+            verdict.outcome,
+            claims.as_ref().map(|c| c.jti.as_str()),
+            &verdict.reason,
         ),
-        None => format!("{}: {}\n", verdict.outcome.code(), verdict.reason),
     }
 }
 
@@ -332,13 +330,19 @@ pub fn checked_machine(checked: &Checked<MachineVerdict>, as_json: bool) -> Stri
                 rfc3339(claims.exp)
             )
         }
-        Some(claims) => format!(
-            "{}: {}: {}\n",
-            verdict.outcome.code(),
-            claims.jti,
-            verdict.reason
+        claims => failure_line(
+            verdict.outcome,
+            claims.as_ref().map(|c| c.jti.as_str()),
+            &verdict.reason,
         ),
-        None => format!("{}: {}\n", verdict.outcome.code(), verdict.reason),
+    }
+}
+
+/// `code: id: reason`, the id once the signature verified.
+fn failure_line(outcome: crate::license::Outcome, id: Option<&str>, reason: &str) -> String {
+    match id {
+        Some(id) => format!("{}: {id}: {reason}\n", outcome.code()),
+        None => format!("{}: {reason}\n", outcome.code()),
     }
 }
 

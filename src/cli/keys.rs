@@ -343,7 +343,7 @@ pub(crate) fn unlock(store: &Store) -> Result<()> {
 pub(crate) fn unlock_for_server(store: &Store) -> Result<()> {
     match unlock(store) {
         Err(Error::KeysLocked { .. }) => {
-            warn(&format!("the signing keys are encrypted and no passphrase was given ({PASSPHRASE_FILE_VAR}): this server verifies and activates, but cannot issue licenses or rotate keys"));
+            warn(&format!("the signing keys are encrypted and no passphrase was given ({PASSPHRASE_FILE_VAR}): this server verifies and activates, but cannot issue licenses, rotate keys, or sign machine files and status lists"));
             Ok(())
         }
         other => other,

@@ -219,13 +219,17 @@ fn owned(
     Ok((body, record, signed))
 }
 
-async fn activate_body(
+/// [`owned`], then the license verified now for the body's product (and domain), the
+/// machine file's TTL read, and a signed request admitted: what `/v1/activate` and
+/// `/v1/machines/checkout` check before they act.
+async fn owned_and_valid(
     state: &AppState,
     body: &Bytes,
+    route: MachineRoute,
     now: Timestamp,
     license_id: &mut Option<String>,
-) -> Result<Value, ApiError> {
-    let (body, record, signed) = owned(state, body, MachineRoute::Activate, now, license_id)?;
+) -> Result<(MachineBody, Claims, i64), ApiError> {
+    let (body, record, signed) = owned(state, body, route, now, license_id)?;
     let verdict = state.verify(
         &record.jwt,
         &body.product,
@@ -238,6 +242,17 @@ async fn activate_body(
     if let Some(signed) = &signed {
         state.admit(signed, now).await?;
     }
+    Ok((body, claims, ttl))
+}
+
+async fn activate_body(
+    state: &AppState,
+    body: &Bytes,
+    now: Timestamp,
+    license_id: &mut Option<String>,
+) -> Result<Value, ApiError> {
+    let (body, claims, ttl) =
+        owned_and_valid(state, body, MachineRoute::Activate, now, license_id).await?;
     match take_seat(state, &claims, body.machine(), now).await? {
         Activated::Granted { new, used } => Ok(json!({
             "activated": true,
@@ -302,19 +317,8 @@ async fn checkout_body(
     now: Timestamp,
     license_id: &mut Option<String>,
 ) -> Result<Value, ApiError> {
-    let (body, record, signed) = owned(state, body, MachineRoute::Checkout, now, license_id)?;
-    let verdict = state.verify(
-        &record.jwt,
-        &body.product,
-        body.domain.as_deref(),
-        None,
-        now,
-    );
-    let claims = valid_claims(verdict)?;
-    let ttl = body.ttl(state.config.machine_ttl)?;
-    if let Some(signed) = &signed {
-        state.admit(signed, now).await?;
-    }
+    let (body, claims, ttl) =
+        owned_and_valid(state, body, MachineRoute::Checkout, now, license_id).await?;
     let hash = HwidHash::of(&body.hwid).map_err(|err| ApiError::Malformed(err.to_string()))?;
     let backend = state.store.backend();
     if !backend.is_activated(&claims.jti, &body.hwid)?
