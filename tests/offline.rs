@@ -827,5 +827,16 @@ fn exactly_ten_of_200_concurrent_grants_and_activations_take_a_seat_on_postgres(
     // The grants open the database themselves, beside the server.
     let server = Server::serve(&vendor, &[]);
     grants_and_activations_race(&vendor, &server);
+    // The list, read from the database inside a request; a license issued by another
+    // process reserves an index, and the list is signed again at once (four, so that the
+    // list grows by a byte and the new one differs even within the same second).
+    let first = server.get("/v1/status-list");
+    assert_eq!(first.status, 200, "{}", first.body);
+    for _ in 0..4 {
+        vendor.issue_app(&[]);
+    }
+    let second = server.get("/v1/status-list");
+    assert_eq!(second.status, 200);
+    assert_ne!(first.header("etag"), second.header("etag"));
     assert_eq!(server.stop("-TERM"), Some(0));
 }

@@ -56,16 +56,19 @@ impl AppState {
             allocated: self.store.backend().status_indexes_allocated()?,
         };
         let ttl = self.config.status_list_ttl;
-        let mut current = self
-            .status_list
-            .current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(signed) = current.as_ref() {
+        let current = || {
+            self.status_list
+                .current
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+        };
+        if let Some(signed) = current().as_ref() {
             if signed.made == made && now < signed.signed_at + ttl / 2 {
                 return Ok(signed.clone());
             }
         }
+        // Signed without the lock: two requests that both find the list stale sign the
+        // same list twice, rather than one waiting on the other's store reads.
         let token = crate::offline::publish_status_list(&self.store, now, ttl)?;
         let digest = Sha256::digest(token.as_bytes());
         let etag = format!("\"{}\"", hex::encode(&digest[..16]));
@@ -75,7 +78,7 @@ impl AppState {
             token: token.into(),
             etag: HeaderValue::from_str(&etag).expect("hex is a header value"),
         };
-        *current = Some(signed.clone());
+        *current() = Some(signed.clone());
         Ok(signed)
     }
 }
@@ -86,17 +89,10 @@ pub(super) async fn status_list(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Response {
-    let now = time::now();
-    let signed = {
-        let state = Arc::clone(&state);
-        // Reading the store may wait on a shared backend: off the async workers.
-        match tokio::task::spawn_blocking(move || state.signed_status_list(now)).await {
-            Ok(Ok(signed)) => signed,
-            Ok(Err(err)) => return err.into_response(),
-            Err(err) => {
-                return ApiError::Store(crate::Error::Store(err.to_string())).into_response()
-            }
-        }
+    // As every handler: a shared backend waits on the database inside block_in_place.
+    let signed = match state.signed_status_list(time::now()) {
+        Ok(signed) => signed,
+        Err(err) => return err.into_response(),
     };
     let max_age = format!("public, max-age={}", state.config.status_list_max_age);
     let cache_control = HeaderValue::from_str(&max_age).expect("digits are a header value");
