@@ -462,6 +462,8 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'A client must send its request head within this time')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'A request (body included) must be handled within this time')
             [CompletionResult]::new('--pool-size', '--pool-size', [CompletionResultType]::ParameterName, 'The most connections to a PostgreSQL store this server holds')
+            [CompletionResult]::new('--machine-ttl', '--machine-ttl', [CompletionResultType]::ParameterName, 'Life of the machine files /v1/activate and /v1/machines/checkout sign (1h to 365d), unless the request asks for another')
+            [CompletionResult]::new('--status-list-ttl', '--status-list-ttl', [CompletionResultType]::ParameterName, 'Life of the status list GET /v1/status-list signs (1m to 366d)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -2230,7 +2230,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__serve)
-            opts="-h -V --listen --max-skew --leeway --replay-capacity --replay-per-license --unlimited-cap --compat-token --header-timeout --request-timeout --pool-size --store --json --help --version"
+            opts="-h -V --listen --max-skew --leeway --replay-capacity --replay-per-license --unlimited-cap --compat-token --header-timeout --request-timeout --pool-size --machine-ttl --status-list-ttl --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2273,6 +2273,14 @@ _keyctl() {
                     return 0
                     ;;
                 --pool-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --machine-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-list-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -410,6 +410,8 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --header-timeout 'A client must send its request head within this time'
             cand --request-timeout 'A request (body included) must be handled within this time'
             cand --pool-size 'The most connections to a PostgreSQL store this server holds'
+            cand --machine-ttl 'Life of the machine files /v1/activate and /v1/machines/checkout sign (1h to 365d), unless the request asks for another'
+            cand --status-list-ttl 'Life of the status list GET /v1/status-list signs (1m to 366d)'
             cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help (see more with ''--help'')'

@@ -277,6 +277,8 @@ jwt\t'Also the JWT or the license id: weaker, since anyone who has seen a licens
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l header-timeout -d 'A client must send its request head within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l request-timeout -d 'A request (body included) must be handled within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l pool-size -d 'The most connections to a PostgreSQL store this server holds' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l machine-ttl -d 'Life of the machine files /v1/activate and /v1/machines/checkout sign (1h to 365d), unless the request asks for another' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l status-list-ttl -d 'Life of the status list GET /v1/status-list signs (1m to 366d)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -840,3 +840,44 @@ fn exactly_ten_of_200_concurrent_grants_and_activations_take_a_seat_on_postgres(
     assert_ne!(first.header("etag"), second.header("etag"));
     assert_eq!(server.stop("-TERM"), Some(0));
 }
+
+#[test]
+fn serve_signs_machine_files_for_its_machine_ttl_and_refuses_one_out_of_bounds() {
+    let (vendor, pem) = vendor();
+    let issued = vendor.issue_app(&[]);
+    vendor
+        .run(["serve", "--machine-ttl", "59m", "--listen", "127.0.0.1:0"])
+        .error(
+            2,
+            "--machine-ttl: 3540 s is not between 3600 s and 31536000 s",
+        );
+    vendor
+        .run([
+            "serve",
+            "--status-list-ttl",
+            "30s",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .error(
+            2,
+            "--status-list-ttl: 30 s is not between 60 s and 31622400 s",
+        );
+    let server = Server::serve(&vendor, &["--machine-ttl", "2h", "--status-list-ttl", "1h"]);
+    let activated = server
+        .post_json("/v1/activate", &activation(&issued, "box"))
+        .json();
+    let (product, pem) = product(&pem);
+    let file = product.write("m.jwt", activated["machine_file"].as_str().unwrap());
+    let checked = machine_verify(&product, &file, "box", &pem, &[]);
+    let claims = &checked.1["machine"];
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        7200
+    );
+    let list = server.get("/v1/status-list").body;
+    let payload = list.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&crate::common::unb64(payload)).unwrap();
+    assert_eq!(claims["ttl"], json!(3600));
+    assert_eq!(server.stop("-TERM"), Some(0));
+}
