@@ -689,6 +689,14 @@ fn the_server_signs_machine_files_and_serves_the_status_list() {
         400,
         json!({"code": "malformed", "error": "ttl: 60 s is not between 1 hour (3600 s) and 1 year (31536000 s)"}),
     );
+    // The CLI signs through the control socket while the server holds the store.
+    let through_socket = vendor
+        .run(["machine", "checkout", &issued.id, "--hwid", "box", "--json"])
+        .json();
+    assert_eq!(through_socket["machine"]["lic"], json!(issued.id));
+    vendor
+        .run(["status-list", "uri"])
+        .expect(0, "/v1/status-list\n", "");
     // A machine granted from a request code (through the control socket) checks out too.
     let code = request_code(&product, &issued.jwt, "gapped", "app");
     vendor.run(["machine", "grant", &code]).success();
