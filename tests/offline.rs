@@ -485,6 +485,24 @@ fn a_status_list_says_revoked_and_refuses_to_answer_when_it_cannot() {
         (code_of(&checked), checked.1["status_list"].clone()),
         ((8, "revoked"), json!("checked"))
     );
+    // Batch verification takes no evidence (yet): said, not ignored.
+    let batch = product.write("batch.txt", format!("{}\n", kept.jwt));
+    product
+        .run([
+            "verify",
+            "--batch",
+            &batch,
+            "--product",
+            "app",
+            "--public-key",
+            &pem,
+            "--state",
+            "s.json",
+        ])
+        .error(
+            2,
+            "--batch: does not take --status-list or --state; verify the licenses one by one",
+        );
     // A file that is not there is an error, not an outcome.
     product
         .run([
