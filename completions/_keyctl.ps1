@@ -37,6 +37,8 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('verify-request', 'verify-request', [CompletionResultType]::ParameterValue, 'Check a signed request, then the license itself when keys are available')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the validation and activation server')
             [CompletionResult]::new('activation', 'activation', [CompletionResultType]::ParameterValue, 'List and remove machine activations')
+            [CompletionResult]::new('machine', 'machine', [CompletionResultType]::ParameterValue, 'Signed machine files for offline products, and air-gapped activation')
+            [CompletionResult]::new('status-list', 'status-list', [CompletionResultType]::ParameterValue, 'The signed status list: license standing for offline products')
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Migrate a store''s schema, or copy a store into another')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
@@ -45,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
         }
         'keyctl;init' {
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The vendor name put in every license''s `iss` claim [default: keyctl]')
+            [CompletionResult]::new('--status-uri', '--status-uri', [CompletionResultType]::ParameterName, 'The status list URI licenses refer to (an https:// URL, or a path on the server) [default: /v1/status-list]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--encrypt', '--encrypt', [CompletionResultType]::ParameterName, 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
@@ -383,6 +386,8 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--machine', '--machine', [CompletionResultType]::ParameterName, 'A machine id that must be activated (needs the store)')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]')
+            [CompletionResult]::new('--status-list', '--status-list', [CompletionResultType]::ParameterName, 'Check the license''s standing in this signed status list (`keyctl status-list publish`, or GET /v1/status-list); a list that cannot answer is status_unknown (10)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Detect a clock set back: the latest trusted time is read from FILE (a fresh start when it is missing) and written back (mode 0600); a rollback is clock_rollback (11)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -457,6 +462,8 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'A client must send its request head within this time')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'A request (body included) must be handled within this time')
             [CompletionResult]::new('--pool-size', '--pool-size', [CompletionResultType]::ParameterName, 'The most connections to a PostgreSQL store this server holds')
+            [CompletionResult]::new('--machine-ttl', '--machine-ttl', [CompletionResultType]::ParameterName, 'Life of the machine files /v1/activate and /v1/machines/checkout sign (1h to 365d), unless the request asks for another')
+            [CompletionResult]::new('--status-list-ttl', '--status-list-ttl', [CompletionResultType]::ParameterName, 'Life of the status list GET /v1/status-list signs (1m to 366d)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -509,6 +516,148 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;activation;help;help' {
+            break
+        }
+        'keyctl;machine' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Write the signed machine file of an activated machine')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a machine file offline (exit code tells the outcome, as for `verify`)')
+            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)')
+            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Activate an air-gapped machine from its request code and print its machine file')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'keyctl;machine;checkout' {
+            [CompletionResult]::new('--hwid', '--hwid', [CompletionResultType]::ParameterName, 'The machine''s hardware id (the file carries only its SHA-256)')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'The file''s life: at least 1h, at most 365d; never beyond the license''s expiry')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the machine file to FILE (mode 0600) instead of stdout')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--activate', '--activate', [CompletionResultType]::ParameterName, 'Take the machine''s seat first (exact, as the server does); else it must hold one')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite FILE if it exists')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keyctl;machine;verify' {
+            [CompletionResult]::new('--hwid', '--hwid', [CompletionResultType]::ParameterName, 'This machine''s hardware id')
+            [CompletionResult]::new('--product', '--product', [CompletionResultType]::ParameterName, 'The product that is checking')
+            [CompletionResult]::new('--nonce', '--nonce', [CompletionResultType]::ParameterName, 'The nonce of this machine''s request code: the file must answer that request')
+            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Trust this public key (SPKI PEM or JWK); skips the store (repeatable)')
+            [CompletionResult]::new('--jwks', '--jwks', [CompletionResultType]::ParameterName, 'Trust the Ed25519 keys of this JWKS; skips the store (repeatable)')
+            [CompletionResult]::new('--status-list', '--status-list', [CompletionResultType]::ParameterName, 'Check the license''s standing in this signed status list (`keyctl status-list publish`, or GET /v1/status-list); a list that cannot answer is status_unknown (10)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Detect a clock set back: the latest trusted time is read from FILE (a fresh start when it is missing) and written back (mode 0600); a rollback is clock_rollback (11)')
+            [CompletionResult]::new('--leeway', '--leeway', [CompletionResultType]::ParameterName, 'Tolerance for expiry and not-before')
+            [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keyctl;machine;request' {
+            [CompletionResult]::new('--license', '--license', [CompletionResultType]::ParameterName, 'The license: its JWT, @FILE holding it, or its short key')
+            [CompletionResult]::new('--hwid', '--hwid', [CompletionResultType]::ParameterName, 'This machine''s hardware id (the code carries only its SHA-256)')
+            [CompletionResult]::new('--product', '--product', [CompletionResultType]::ParameterName, 'The product asking')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keyctl;machine;grant' {
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'The file''s life: at least 1h, at most 365d; never beyond the license''s expiry')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the machine file to FILE (mode 0600) instead of stdout')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Also draw the machine file as a QR code on the terminal')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite FILE if it exists')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keyctl;machine;help' {
+            [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Write the signed machine file of an activated machine')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a machine file offline (exit code tells the outcome, as for `verify`)')
+            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)')
+            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Activate an air-gapped machine from its request code and print its machine file')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'keyctl;machine;help;checkout' {
+            break
+        }
+        'keyctl;machine;help;verify' {
+            break
+        }
+        'keyctl;machine;help;request' {
+            break
+        }
+        'keyctl;machine;help;grant' {
+            break
+        }
+        'keyctl;machine;help;help' {
+            break
+        }
+        'keyctl;status-list' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Sign the current status list (a statuslist+jwt) and print it or write it to a file')
+            [CompletionResult]::new('uri', 'uri', [CompletionResultType]::ParameterValue, 'Show the URI licenses issued from now on refer to, or set it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'keyctl;status-list;publish' {
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long the list is valid: products refuse it afterwards (status_unknown)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the list to FILE instead of stdout')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite FILE if it exists')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keyctl;status-list;uri' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keyctl;status-list;help' {
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Sign the current status list (a statuslist+jwt) and print it or write it to a file')
+            [CompletionResult]::new('uri', 'uri', [CompletionResultType]::ParameterValue, 'Show the URI licenses issued from now on refer to, or set it')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'keyctl;status-list;help;publish' {
+            break
+        }
+        'keyctl;status-list;help;uri' {
+            break
+        }
+        'keyctl;status-list;help;help' {
             break
         }
         'keyctl;store' {
@@ -587,6 +736,8 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             [CompletionResult]::new('verify-request', 'verify-request', [CompletionResultType]::ParameterValue, 'Check a signed request, then the license itself when keys are available')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the validation and activation server')
             [CompletionResult]::new('activation', 'activation', [CompletionResultType]::ParameterValue, 'List and remove machine activations')
+            [CompletionResult]::new('machine', 'machine', [CompletionResultType]::ParameterValue, 'Signed machine files for offline products, and air-gapped activation')
+            [CompletionResult]::new('status-list', 'status-list', [CompletionResultType]::ParameterValue, 'The signed status list: license standing for offline products')
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Migrate a store''s schema, or copy a store into another')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
@@ -697,6 +848,36 @@ Register-ArgumentCompleter -Native -CommandName 'keyctl' -ScriptBlock {
             break
         }
         'keyctl;help;activation;remove' {
+            break
+        }
+        'keyctl;help;machine' {
+            [CompletionResult]::new('checkout', 'checkout', [CompletionResultType]::ParameterValue, 'Write the signed machine file of an activated machine')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a machine file offline (exit code tells the outcome, as for `verify`)')
+            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)')
+            [CompletionResult]::new('grant', 'grant', [CompletionResultType]::ParameterValue, 'Activate an air-gapped machine from its request code and print its machine file')
+            break
+        }
+        'keyctl;help;machine;checkout' {
+            break
+        }
+        'keyctl;help;machine;verify' {
+            break
+        }
+        'keyctl;help;machine;request' {
+            break
+        }
+        'keyctl;help;machine;grant' {
+            break
+        }
+        'keyctl;help;status-list' {
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Sign the current status list (a statuslist+jwt) and print it or write it to a file')
+            [CompletionResult]::new('uri', 'uri', [CompletionResultType]::ParameterValue, 'Show the URI licenses issued from now on refer to, or set it')
+            break
+        }
+        'keyctl;help;status-list;publish' {
+            break
+        }
+        'keyctl;help;status-list;uri' {
             break
         }
         'keyctl;help;store' {

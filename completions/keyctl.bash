@@ -34,6 +34,9 @@ _keyctl() {
             keyctl,license)
                 cmd="keyctl__subcmd__license"
                 ;;
+            keyctl,machine)
+                cmd="keyctl__subcmd__machine"
+                ;;
             keyctl,man)
                 cmd="keyctl__subcmd__man"
                 ;;
@@ -48,6 +51,9 @@ _keyctl() {
                 ;;
             keyctl,signer)
                 cmd="keyctl__subcmd__signer"
+                ;;
+            keyctl,status-list)
+                cmd="keyctl__subcmd__status__subcmd__list"
                 ;;
             keyctl,store)
                 cmd="keyctl__subcmd__store"
@@ -94,6 +100,9 @@ _keyctl() {
             keyctl__subcmd__help,license)
                 cmd="keyctl__subcmd__help__subcmd__license"
                 ;;
+            keyctl__subcmd__help,machine)
+                cmd="keyctl__subcmd__help__subcmd__machine"
+                ;;
             keyctl__subcmd__help,man)
                 cmd="keyctl__subcmd__help__subcmd__man"
                 ;;
@@ -108,6 +117,9 @@ _keyctl() {
                 ;;
             keyctl__subcmd__help,signer)
                 cmd="keyctl__subcmd__help__subcmd__signer"
+                ;;
+            keyctl__subcmd__help,status-list)
+                cmd="keyctl__subcmd__help__subcmd__status__subcmd__list"
                 ;;
             keyctl__subcmd__help,store)
                 cmd="keyctl__subcmd__help__subcmd__store"
@@ -166,6 +178,18 @@ _keyctl() {
             keyctl__subcmd__help__subcmd__license,suspend)
                 cmd="keyctl__subcmd__help__subcmd__license__subcmd__suspend"
                 ;;
+            keyctl__subcmd__help__subcmd__machine,checkout)
+                cmd="keyctl__subcmd__help__subcmd__machine__subcmd__checkout"
+                ;;
+            keyctl__subcmd__help__subcmd__machine,grant)
+                cmd="keyctl__subcmd__help__subcmd__machine__subcmd__grant"
+                ;;
+            keyctl__subcmd__help__subcmd__machine,request)
+                cmd="keyctl__subcmd__help__subcmd__machine__subcmd__request"
+                ;;
+            keyctl__subcmd__help__subcmd__machine,verify)
+                cmd="keyctl__subcmd__help__subcmd__machine__subcmd__verify"
+                ;;
             keyctl__subcmd__help__subcmd__product,add)
                 cmd="keyctl__subcmd__help__subcmd__product__subcmd__add"
                 ;;
@@ -174,6 +198,12 @@ _keyctl() {
                 ;;
             keyctl__subcmd__help__subcmd__product,show)
                 cmd="keyctl__subcmd__help__subcmd__product__subcmd__show"
+                ;;
+            keyctl__subcmd__help__subcmd__status__subcmd__list,publish)
+                cmd="keyctl__subcmd__help__subcmd__status__subcmd__list__subcmd__publish"
+                ;;
+            keyctl__subcmd__help__subcmd__status__subcmd__list,uri)
+                cmd="keyctl__subcmd__help__subcmd__status__subcmd__list__subcmd__uri"
                 ;;
             keyctl__subcmd__help__subcmd__store,copy)
                 cmd="keyctl__subcmd__help__subcmd__store__subcmd__copy"
@@ -277,6 +307,36 @@ _keyctl() {
             keyctl__subcmd__license__subcmd__help,suspend)
                 cmd="keyctl__subcmd__license__subcmd__help__subcmd__suspend"
                 ;;
+            keyctl__subcmd__machine,checkout)
+                cmd="keyctl__subcmd__machine__subcmd__checkout"
+                ;;
+            keyctl__subcmd__machine,grant)
+                cmd="keyctl__subcmd__machine__subcmd__grant"
+                ;;
+            keyctl__subcmd__machine,help)
+                cmd="keyctl__subcmd__machine__subcmd__help"
+                ;;
+            keyctl__subcmd__machine,request)
+                cmd="keyctl__subcmd__machine__subcmd__request"
+                ;;
+            keyctl__subcmd__machine,verify)
+                cmd="keyctl__subcmd__machine__subcmd__verify"
+                ;;
+            keyctl__subcmd__machine__subcmd__help,checkout)
+                cmd="keyctl__subcmd__machine__subcmd__help__subcmd__checkout"
+                ;;
+            keyctl__subcmd__machine__subcmd__help,grant)
+                cmd="keyctl__subcmd__machine__subcmd__help__subcmd__grant"
+                ;;
+            keyctl__subcmd__machine__subcmd__help,help)
+                cmd="keyctl__subcmd__machine__subcmd__help__subcmd__help"
+                ;;
+            keyctl__subcmd__machine__subcmd__help,request)
+                cmd="keyctl__subcmd__machine__subcmd__help__subcmd__request"
+                ;;
+            keyctl__subcmd__machine__subcmd__help,verify)
+                cmd="keyctl__subcmd__machine__subcmd__help__subcmd__verify"
+                ;;
             keyctl__subcmd__product,add)
                 cmd="keyctl__subcmd__product__subcmd__add"
                 ;;
@@ -300,6 +360,24 @@ _keyctl() {
                 ;;
             keyctl__subcmd__product__subcmd__help,show)
                 cmd="keyctl__subcmd__product__subcmd__help__subcmd__show"
+                ;;
+            keyctl__subcmd__status__subcmd__list,help)
+                cmd="keyctl__subcmd__status__subcmd__list__subcmd__help"
+                ;;
+            keyctl__subcmd__status__subcmd__list,publish)
+                cmd="keyctl__subcmd__status__subcmd__list__subcmd__publish"
+                ;;
+            keyctl__subcmd__status__subcmd__list,uri)
+                cmd="keyctl__subcmd__status__subcmd__list__subcmd__uri"
+                ;;
+            keyctl__subcmd__status__subcmd__list__subcmd__help,help)
+                cmd="keyctl__subcmd__status__subcmd__list__subcmd__help__subcmd__help"
+                ;;
+            keyctl__subcmd__status__subcmd__list__subcmd__help,publish)
+                cmd="keyctl__subcmd__status__subcmd__list__subcmd__help__subcmd__publish"
+                ;;
+            keyctl__subcmd__status__subcmd__list__subcmd__help,uri)
+                cmd="keyctl__subcmd__status__subcmd__list__subcmd__help__subcmd__uri"
                 ;;
             keyctl__subcmd__store,copy)
                 cmd="keyctl__subcmd__store__subcmd__copy"
@@ -326,7 +404,7 @@ _keyctl() {
 
     case "${cmd}" in
         keyctl)
-            opts="-h -V --store --json --help --version init key product license verify sign signer verify-request serve activation store completions man help"
+            opts="-h -V --store --json --help --version init key product license verify sign signer verify-request serve activation machine status-list store completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -476,7 +554,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__help)
-            opts="init key product license verify sign signer verify-request serve activation store completions man help"
+            opts="init key product license verify sign signer verify-request serve activation machine status-list store completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -797,6 +875,76 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__help__subcmd__machine)
+            opts="checkout verify request grant"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__machine__subcmd__checkout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__machine__subcmd__grant)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__machine__subcmd__request)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__machine__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -909,6 +1057,48 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__help__subcmd__status__subcmd__list)
+            opts="publish uri"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__status__subcmd__list__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__help__subcmd__status__subcmd__list__subcmd__uri)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__help__subcmd__store)
             opts="migrate copy"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -980,13 +1170,17 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__init)
-            opts="-h -V --issuer --encrypt --store --json --help --version"
+            opts="-h -V --issuer --encrypt --status-uri --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1625,6 +1819,248 @@ _keyctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyctl__subcmd__machine)
+            opts="-h -V --store --json --help --version checkout verify request grant help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__checkout)
+            opts="-h -V --hwid --activate --ttl --out --force --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hwid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__grant)
+            opts="-h -V --qr --ttl --out --force --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__help)
+            opts="checkout verify request grant help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__help__subcmd__checkout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__help__subcmd__grant)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__help__subcmd__request)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__request)
+            opts="-h -V --license --hwid --product --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --license)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hwid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --product)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__machine__subcmd__verify)
+            opts="-h -V --hwid --product --nonce --public-key --jwks --status-list --state --leeway --at --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hwid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --product)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --leeway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyctl__subcmd__man)
             opts="-h -V --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1794,7 +2230,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__serve)
-            opts="-h -V --listen --max-skew --leeway --replay-capacity --replay-per-license --unlimited-cap --compat-token --header-timeout --request-timeout --pool-size --store --json --help --version"
+            opts="-h -V --listen --max-skew --leeway --replay-capacity --replay-per-license --unlimited-cap --compat-token --header-timeout --request-timeout --pool-size --machine-ttl --status-list-ttl --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1840,6 +2276,14 @@ _keyctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --machine-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-list-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1875,7 +2319,7 @@ _keyctl() {
                     return 0
                     ;;
                 --for)
-                    COMPREPLY=($(compgen -W "activate deactivate" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "activate deactivate checkout" -- "${cur}"))
                     return 0
                     ;;
                 --product)
@@ -1936,6 +2380,124 @@ _keyctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__status__subcmd__list)
+            opts="-h -V --store --json --help --version publish uri help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__status__subcmd__list__subcmd__help)
+            opts="publish uri help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__status__subcmd__list__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__status__subcmd__list__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__status__subcmd__list__subcmd__help__subcmd__uri)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__status__subcmd__list__subcmd__publish)
+            opts="-h -V --ttl --out --force --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyctl__subcmd__status__subcmd__list__subcmd__uri)
+            opts="-h -V --store --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2066,7 +2628,7 @@ _keyctl() {
             return 0
             ;;
         keyctl__subcmd__verify)
-            opts="-h -V --public-key --jwks --product --domain --leeway --machine --batch --at --store --json --help --version"
+            opts="-h -V --public-key --jwks --product --domain --leeway --machine --batch --at --status-list --state --store --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2101,6 +2663,14 @@ _keyctl() {
                     return 0
                     ;;
                 --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

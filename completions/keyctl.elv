@@ -34,6 +34,8 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand verify-request 'Check a signed request, then the license itself when keys are available'
             cand serve 'Run the validation and activation server'
             cand activation 'List and remove machine activations'
+            cand machine 'Signed machine files for offline products, and air-gapped activation'
+            cand status-list 'The signed status list: license standing for offline products'
             cand store 'Migrate a store''s schema, or copy a store into another'
             cand completions 'Print shell completions'
             cand man 'Print the man page (roff)'
@@ -41,6 +43,7 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         }
         &'keyctl;init'= {
             cand --issuer 'The vendor name put in every license''s `iss` claim [default: keyctl]'
+            cand --status-uri 'The status list URI licenses refer to (an https:// URL, or a path on the server) [default: /v1/status-list]'
             cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --encrypt 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
             cand --json 'Print machine-readable JSON instead of tables'
@@ -335,6 +338,8 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --machine 'A machine id that must be activated (needs the store)'
             cand --batch 'Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line'
             cand --at 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]'
+            cand --status-list 'Check the license''s standing in this signed status list (`keyctl status-list publish`, or GET /v1/status-list); a list that cannot answer is status_unknown (10)'
+            cand --state 'Detect a clock set back: the latest trusted time is read from FILE (a fresh start when it is missing) and written back (mode 0600); a rollback is clock_rollback (11)'
             cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help'
@@ -405,6 +410,8 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand --header-timeout 'A client must send its request head within this time'
             cand --request-timeout 'A request (body included) must be handled within this time'
             cand --pool-size 'The most connections to a PostgreSQL store this server holds'
+            cand --machine-ttl 'Life of the machine files /v1/activate and /v1/machines/checkout sign (1h to 365d), unless the request asks for another'
+            cand --status-list-ttl 'Life of the status list GET /v1/status-list signs (1m to 366d)'
             cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
             cand --json 'Print machine-readable JSON instead of tables'
             cand -h 'Print help (see more with ''--help'')'
@@ -450,6 +457,130 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;activation;help;remove'= {
         }
         &'keyctl;activation;help;help'= {
+        }
+        &'keyctl;machine'= {
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand checkout 'Write the signed machine file of an activated machine'
+            cand verify 'Verify a machine file offline (exit code tells the outcome, as for `verify`)'
+            cand request 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)'
+            cand grant 'Activate an air-gapped machine from its request code and print its machine file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;machine;checkout'= {
+            cand --hwid 'The machine''s hardware id (the file carries only its SHA-256)'
+            cand --ttl 'The file''s life: at least 1h, at most 365d; never beyond the license''s expiry'
+            cand --out 'Write the machine file to FILE (mode 0600) instead of stdout'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --activate 'Take the machine''s seat first (exact, as the server does); else it must hold one'
+            cand --force 'Overwrite FILE if it exists'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;machine;verify'= {
+            cand --hwid 'This machine''s hardware id'
+            cand --product 'The product that is checking'
+            cand --nonce 'The nonce of this machine''s request code: the file must answer that request'
+            cand --public-key 'Trust this public key (SPKI PEM or JWK); skips the store (repeatable)'
+            cand --jwks 'Trust the Ed25519 keys of this JWKS; skips the store (repeatable)'
+            cand --status-list 'Check the license''s standing in this signed status list (`keyctl status-list publish`, or GET /v1/status-list); a list that cannot answer is status_unknown (10)'
+            cand --state 'Detect a clock set back: the latest trusted time is read from FILE (a fresh start when it is missing) and written back (mode 0600); a rollback is clock_rollback (11)'
+            cand --leeway 'Tolerance for expiry and not-before'
+            cand --at 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;machine;request'= {
+            cand --license 'The license: its JWT, @FILE holding it, or its short key'
+            cand --hwid 'This machine''s hardware id (the code carries only its SHA-256)'
+            cand --product 'The product asking'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;machine;grant'= {
+            cand --ttl 'The file''s life: at least 1h, at most 365d; never beyond the license''s expiry'
+            cand --out 'Write the machine file to FILE (mode 0600) instead of stdout'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --qr 'Also draw the machine file as a QR code on the terminal'
+            cand --force 'Overwrite FILE if it exists'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;machine;help'= {
+            cand checkout 'Write the signed machine file of an activated machine'
+            cand verify 'Verify a machine file offline (exit code tells the outcome, as for `verify`)'
+            cand request 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)'
+            cand grant 'Activate an air-gapped machine from its request code and print its machine file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;machine;help;checkout'= {
+        }
+        &'keyctl;machine;help;verify'= {
+        }
+        &'keyctl;machine;help;request'= {
+        }
+        &'keyctl;machine;help;grant'= {
+        }
+        &'keyctl;machine;help;help'= {
+        }
+        &'keyctl;status-list'= {
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand publish 'Sign the current status list (a statuslist+jwt) and print it or write it to a file'
+            cand uri 'Show the URI licenses issued from now on refer to, or set it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;status-list;publish'= {
+            cand --ttl 'How long the list is valid: products refuse it afterwards (status_unknown)'
+            cand --out 'Write the list to FILE instead of stdout'
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --force 'Overwrite FILE if it exists'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;status-list;uri'= {
+            cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
+            cand --json 'Print machine-readable JSON instead of tables'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keyctl;status-list;help'= {
+            cand publish 'Sign the current status list (a statuslist+jwt) and print it or write it to a file'
+            cand uri 'Show the URI licenses issued from now on refer to, or set it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keyctl;status-list;help;publish'= {
+        }
+        &'keyctl;status-list;help;uri'= {
+        }
+        &'keyctl;status-list;help;help'= {
         }
         &'keyctl;store'= {
             cand --store 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]'
@@ -518,6 +649,8 @@ set edit:completion:arg-completer[keyctl] = {|@words|
             cand verify-request 'Check a signed request, then the license itself when keys are available'
             cand serve 'Run the validation and activation server'
             cand activation 'List and remove machine activations'
+            cand machine 'Signed machine files for offline products, and air-gapped activation'
+            cand status-list 'The signed status list: license standing for offline products'
             cand store 'Migrate a store''s schema, or copy a store into another'
             cand completions 'Print shell completions'
             cand man 'Print the man page (roff)'
@@ -599,6 +732,28 @@ set edit:completion:arg-completer[keyctl] = {|@words|
         &'keyctl;help;activation;list'= {
         }
         &'keyctl;help;activation;remove'= {
+        }
+        &'keyctl;help;machine'= {
+            cand checkout 'Write the signed machine file of an activated machine'
+            cand verify 'Verify a machine file offline (exit code tells the outcome, as for `verify`)'
+            cand request 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)'
+            cand grant 'Activate an air-gapped machine from its request code and print its machine file'
+        }
+        &'keyctl;help;machine;checkout'= {
+        }
+        &'keyctl;help;machine;verify'= {
+        }
+        &'keyctl;help;machine;request'= {
+        }
+        &'keyctl;help;machine;grant'= {
+        }
+        &'keyctl;help;status-list'= {
+            cand publish 'Sign the current status list (a statuslist+jwt) and print it or write it to a file'
+            cand uri 'Show the URI licenses issued from now on refer to, or set it'
+        }
+        &'keyctl;help;status-list;publish'= {
+        }
+        &'keyctl;help;status-list;uri'= {
         }
         &'keyctl;help;store'= {
             cand migrate 'Bring a PostgreSQL store''s schema up to this release (an embedded store needs nothing)'

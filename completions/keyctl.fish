@@ -38,11 +38,14 @@ complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "signer" -d 'Run the r
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "verify-request" -d 'Check a signed request, then the license itself when keys are available'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "serve" -d 'Run the validation and activation server'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "activation" -d 'List and remove machine activations'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "machine" -d 'Signed machine files for offline products, and air-gapped activation'
+complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "status-list" -d 'The signed status list: license standing for offline products'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "store" -d 'Migrate a store\'s schema, or copy a store into another'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c keyctl -n "__fish_keyctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l issuer -d 'The vendor name put in every license\'s `iss` claim [default: keyctl]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l status-uri -d 'The status list URI licenses refer to (an https:// URL, or a path on the server) [default: /v1/status-list]' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l encrypt -d 'Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand init" -l json -d 'Print machine-readable JSON instead of tables'
@@ -213,6 +216,8 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l leeway -d 'Tole
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l machine -d 'A machine id that must be activated (needs the store)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l batch -d 'Verify many licenses: one JWT, or one JSON object {license, product, domain}, per line' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l at -d 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l status-list -d 'Check the license\'s standing in this signed status list (`keyctl status-list publish`, or GET /v1/status-list); a list that cannot answer is status_unknown (10)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l state -d 'Detect a clock set back: the latest trusted time is read from FILE (a fresh start when it is missing) and written back (mode 0600); a rollback is clock_rollback (11)' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand verify" -s h -l help -d 'Print help'
@@ -223,7 +228,8 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l datetime -d 'Sign
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l scheme -d 'Signature scheme' -r -f -a "keyctl1\t'`KEYCTL1-HMAC-SHA256`: date-scoped derived keys over the license\'s hash'
 mio\t'`MIO4-HMAC-SHA256`: one HMAC over the datetime and the license (Media-IO products)'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l for -d 'Sign a machine request for this route: the signature covers the fields below too' -r -f -a "activate\t'`POST /v1/activate`'
-deactivate\t'`POST /v1/deactivate`'"
+deactivate\t'`POST /v1/deactivate`'
+checkout\t'`POST /v1/machines/checkout`'"
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l product -d 'The product activating (with --for)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l hwid -d 'The machine\'s hardware id (with --for)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand sign" -l machine -d 'The machine\'s name, as the request will send it (with --for)' -r
@@ -271,6 +277,8 @@ jwt\t'Also the JWT or the license id: weaker, since anyone who has seen a licens
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l header-timeout -d 'A client must send its request head within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l request-timeout -d 'A request (body included) must be handled within this time' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l pool-size -d 'The most connections to a PostgreSQL store this server holds' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l machine-ttl -d 'Life of the machine files /v1/activate and /v1/machines/checkout sign (1h to 365d), unless the request asks for another' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l status-list-ttl -d 'Life of the status list GET /v1/status-list signs (1m to 366d)' -r
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -294,6 +302,78 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_see
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "list" -d 'List activated machines'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Free a machine\'s seat'
 complete -c keyctl -n "__fish_keyctl_using_subcommand activation; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -f -a "checkout" -d 'Write the signed machine file of an activated machine'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -f -a "verify" -d 'Verify a machine file offline (exit code tells the outcome, as for `verify`)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -f -a "request" -d 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -f -a "grant" -d 'Activate an air-gapped machine from its request code and print its machine file'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and not __fish_seen_subcommand_from checkout verify request grant help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -l hwid -d 'The machine\'s hardware id (the file carries only its SHA-256)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -l ttl -d 'The file\'s life: at least 1h, at most 365d; never beyond the license\'s expiry' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -l out -d 'Write the machine file to FILE (mode 0600) instead of stdout' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -l activate -d 'Take the machine\'s seat first (exact, as the server does); else it must hold one'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -l force -d 'Overwrite FILE if it exists'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from checkout" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l hwid -d 'This machine\'s hardware id' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l product -d 'The product that is checking' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l nonce -d 'The nonce of this machine\'s request code: the file must answer that request' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l public-key -d 'Trust this public key (SPKI PEM or JWK); skips the store (repeatable)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l jwks -d 'Trust the Ed25519 keys of this JWKS; skips the store (repeatable)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l status-list -d 'Check the license\'s standing in this signed status list (`keyctl status-list publish`, or GET /v1/status-list); a list that cannot answer is status_unknown (10)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l state -d 'Detect a clock set back: the latest trusted time is read from FILE (a fresh start when it is missing) and written back (mode 0600); a rollback is clock_rollback (11)' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l leeway -d 'Tolerance for expiry and not-before' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l at -d 'Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from request" -l license -d 'The license: its JWT, @FILE holding it, or its short key' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from request" -l hwid -d 'This machine\'s hardware id (the code carries only its SHA-256)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from request" -l product -d 'The product asking' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from request" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from request" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from request" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from request" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from grant" -l ttl -d 'The file\'s life: at least 1h, at most 365d; never beyond the license\'s expiry' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from grant" -l out -d 'Write the machine file to FILE (mode 0600) instead of stdout' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from grant" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from grant" -l qr -d 'Also draw the machine file as a QR code on the terminal'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from grant" -l force -d 'Overwrite FILE if it exists'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from grant" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from grant" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from help" -f -a "checkout" -d 'Write the signed machine file of an activated machine'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify a machine file offline (exit code tells the outcome, as for `verify`)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from help" -f -a "request" -d 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Activate an air-gapped machine from its request code and print its machine file'
+complete -c keyctl -n "__fish_keyctl_using_subcommand machine; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and not __fish_seen_subcommand_from publish uri help" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and not __fish_seen_subcommand_from publish uri help" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and not __fish_seen_subcommand_from publish uri help" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and not __fish_seen_subcommand_from publish uri help" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and not __fish_seen_subcommand_from publish uri help" -f -a "publish" -d 'Sign the current status list (a statuslist+jwt) and print it or write it to a file'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and not __fish_seen_subcommand_from publish uri help" -f -a "uri" -d 'Show the URI licenses issued from now on refer to, or set it'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and not __fish_seen_subcommand_from publish uri help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from publish" -l ttl -d 'How long the list is valid: products refuse it afterwards (status_unknown)' -r
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from publish" -l out -d 'Write the list to FILE instead of stdout' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from publish" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from publish" -l force -d 'Overwrite FILE if it exists'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from publish" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from publish" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from publish" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from uri" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from uri" -l json -d 'Print machine-readable JSON instead of tables'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from uri" -s h -l help -d 'Print help'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from uri" -s V -l version -d 'Print version'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from help" -f -a "publish" -d 'Sign the current status list (a statuslist+jwt) and print it or write it to a file'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from help" -f -a "uri" -d 'Show the URI licenses issued from now on refer to, or set it'
+complete -c keyctl -n "__fish_keyctl_using_subcommand status-list; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from migrate copy help" -l store -d 'Store: a directory (embedded sled store), or a postgres://user@host:port/db URL (shared PostgreSQL store) [default: $XDG_DATA_HOME/keyctl or ~/.local/share/keyctl]' -r -F
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from migrate copy help" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand store; and not __fish_seen_subcommand_from migrate copy help" -s h -l help -d 'Print help'
@@ -322,20 +402,22 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l store -d 'Store: a
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -l json -d 'Print machine-readable JSON instead of tables'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c keyctl -n "__fish_keyctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "init" -d 'Create a store with a first signing key'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "key" -d 'Manage signing keys'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "product" -d 'Manage products'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "license" -d 'Issue and manage licenses'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "verify" -d 'Verify a license offline (exit code tells the outcome)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "sign" -d 'Sign a request for a license (KEYCTL1-HMAC-SHA256 or MIO4-HMAC-SHA256)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "signer" -d 'Run the request signer as an HTTP service beside the product'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "verify-request" -d 'Check a signed request, then the license itself when keys are available'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "serve" -d 'Run the validation and activation server'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "activation" -d 'List and remove machine activations'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "store" -d 'Migrate a store\'s schema, or copy a store into another'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "completions" -d 'Print shell completions'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation store completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "init" -d 'Create a store with a first signing key'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "key" -d 'Manage signing keys'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "product" -d 'Manage products'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "license" -d 'Issue and manage licenses'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "verify" -d 'Verify a license offline (exit code tells the outcome)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "sign" -d 'Sign a request for a license (KEYCTL1-HMAC-SHA256 or MIO4-HMAC-SHA256)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "signer" -d 'Run the request signer as an HTTP service beside the product'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "verify-request" -d 'Check a signed request, then the license itself when keys are available'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "serve" -d 'Run the validation and activation server'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "activation" -d 'List and remove machine activations'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "machine" -d 'Signed machine files for offline products, and air-gapped activation'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "status-list" -d 'The signed status list: license standing for offline products'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "store" -d 'Migrate a store\'s schema, or copy a store into another'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "completions" -d 'Print shell completions'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and not __fish_seen_subcommand_from init key product license verify sign signer verify-request serve activation machine status-list store completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "generate" -d 'Generate a new key, trusted but not yet signing (activate it with `key rotate KID`)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List keys'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "rotate" -d 'Make a new key (or the trusted key KID) the active signing key; older keys stay trusted'
@@ -355,5 +437,11 @@ complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subc
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from license" -f -a "reinstate" -d 'Lift a suspension'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from activation" -f -a "list" -d 'List activated machines'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from activation" -f -a "remove" -d 'Free a machine\'s seat'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from machine" -f -a "checkout" -d 'Write the signed machine file of an activated machine'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from machine" -f -a "verify" -d 'Verify a machine file offline (exit code tells the outcome, as for `verify`)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from machine" -f -a "request" -d 'Print the request code of an air-gapped machine (for `machine grant` at the vendor)'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from machine" -f -a "grant" -d 'Activate an air-gapped machine from its request code and print its machine file'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from status-list" -f -a "publish" -d 'Sign the current status list (a statuslist+jwt) and print it or write it to a file'
+complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from status-list" -f -a "uri" -d 'Show the URI licenses issued from now on refer to, or set it'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "migrate" -d 'Bring a PostgreSQL store\'s schema up to this release (an embedded store needs nothing)'
 complete -c keyctl -n "__fish_keyctl_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "copy" -d 'Copy every record of one store into another (created if absent); safe to run twice'

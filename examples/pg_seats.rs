@@ -52,6 +52,7 @@ fn main() -> keyctl::Result<()> {
             expires: None,
             max_activations: None,
             order_ref: None,
+            status_idx: None,
         })
         .collect();
     backend.insert_licenses(&licenses)?;

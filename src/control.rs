@@ -66,6 +66,14 @@ pub enum Op {
     ListKeys,
     /// `activation list`.
     ListActivations { license: Option<String> },
+    /// `machine checkout`.
+    MachineCheckout(crate::offline::Checkout),
+    /// `machine grant`.
+    MachineGrant { code: String, ttl: i64 },
+    /// `status-list publish`.
+    PublishStatusList { ttl: i64 },
+    /// `status-list uri`: shows the URI, after setting it when given.
+    StatusUri { uri: Option<String> },
 }
 
 impl Op {
@@ -77,7 +85,26 @@ impl Op {
     /// Whether the op needs the private signing keys (to sign, or to seal a new key), so
     /// the store must be unlocked when its keys are encrypted.
     pub fn needs_private_keys(&self) -> bool {
-        matches!(self, Op::IssueLicense { .. } | Op::RotateKey { kid: None })
+        matches!(
+            self,
+            Op::IssueLicense { .. }
+                | Op::RotateKey { kid: None }
+                | Op::MachineCheckout(_)
+                | Op::MachineGrant { .. }
+                | Op::PublishStatusList { .. }
+        )
+    }
+
+    /// Whether the op may change what the status list says (a server re-signs its list).
+    pub fn changes_statuses(&self) -> bool {
+        matches!(
+            self,
+            Op::SetLicenseStatus { .. }
+                | Op::IssueLicense { .. }
+                | Op::StatusUri { uri: Some(_) }
+                | Op::RotateKey { .. }
+                | Op::RetireKey { .. }
+        )
     }
 }
 
@@ -101,6 +128,24 @@ pub enum Reply {
     Keys(Vec<KeyRecord>),
     /// Activations.
     Activations(Vec<Activation>),
+    /// A machine file, and its claims.
+    MachineFile {
+        jwt: String,
+        claims: Box<keyctl_core::machine::MachineClaims>,
+    },
+    /// A signed status list.
+    StatusList(String),
+    /// The status list's URI.
+    StatusUri(String),
+}
+
+impl Reply {
+    fn machine_file(file: keyctl_core::machine::MachineFile) -> Reply {
+        Reply::MachineFile {
+            jwt: file.jwt,
+            claims: Box::new(file.claims),
+        }
+    }
 }
 
 /// Runs `op` on an open store. Every change is flushed before this returns.
@@ -149,6 +194,21 @@ pub fn execute(store: &Store, op: Op, now: Timestamp) -> Result<Reply> {
                 .map(|r| r.id);
             store.activations(id.as_deref()).map(Reply::Activations)
         }
+        Op::MachineCheckout(checkout) => {
+            crate::offline::checkout(store, &checkout, now).map(Reply::machine_file)
+        }
+        Op::MachineGrant { code, ttl } => {
+            crate::offline::grant(store, &code, ttl, now).map(Reply::machine_file)
+        }
+        Op::PublishStatusList { ttl } => {
+            crate::offline::publish_status_list(store, now, ttl).map(Reply::StatusList)
+        }
+        Op::StatusUri { uri } => {
+            if let Some(uri) = uri {
+                store.set_status_uri(&uri)?;
+            }
+            store.status_uri().map(Reply::StatusUri)
+        }
     }
 }
 
@@ -168,7 +228,11 @@ pub fn issue_license(
     }
     let issuer = Issuer::new(&store.issuer()?, &store.active_key()?);
     let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
-    let issued = issuer.issue(request, now, millis)?;
+    let request = IssueRequest {
+        status: Some(store.reserve_status(1)?.reference(0)),
+        ..request.clone()
+    };
+    let issued = issuer.issue(&request, now, millis)?;
     let record = LicenseRecord::from_issued(&issued);
     store.insert_license(&record)?;
     Ok(record)
@@ -215,7 +279,7 @@ pub fn open_directly(location: &Location, options: &OpenOptions) -> Result<Store
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Answer {
-    Ok(Reply),
+    Ok(Box<Reply>),
     Error {
         message: String,
         exit_code: i32,
@@ -239,7 +303,7 @@ fn send(mut stream: UnixStream, op: &Op) -> Result<Reply> {
         .read_line(&mut reply)
         .map_err(broken)?;
     match serde_json::from_str::<Answer>(&reply) {
-        Ok(Answer::Ok(reply)) => Ok(reply),
+        Ok(Answer::Ok(reply)) => Ok(*reply),
         Ok(Answer::Error {
             message,
             exit_code,
@@ -260,7 +324,7 @@ pub fn answer(store: &Store, request: &[u8], now: Timestamp) -> (Vec<u8>, Option
     let (answer, op) = match serde_json::from_slice::<Op>(request) {
         Ok(op) => {
             let answer = match execute(store, op.clone(), now) {
-                Ok(reply) => Answer::Ok(reply),
+                Ok(reply) => Answer::Ok(Box::new(reply)),
                 Err(err) => Answer::Error {
                     message: err.to_string(),
                     exit_code: err.exit_code(),

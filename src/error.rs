@@ -140,6 +140,20 @@ pub enum Error {
     #[error("store {store}: the signing keys are encrypted and no passphrase was given")]
     KeysLocked { store: String },
 
+    /// The machine holds no seat on the license, and the command was not asked to take one.
+    #[error("machine {hwid} is not activated on license {license}")]
+    MachineNotActivated { license: String, hwid: String },
+    /// A license may not be used now (expired, revoked, another product, …): the command's
+    /// exit code is the verification outcome's.
+    #[error("license {license}: {reason}")]
+    LicenseRefused {
+        license: String,
+        outcome: crate::license::Outcome,
+        reason: String,
+    },
+    /// Every seat of the license is taken by other machines.
+    #[error("license {license}: all {used} activations are in use")]
+    NoSeatsLeft { license: String, used: u64 },
     /// A passphrase did not decrypt what it was given for (a store's keys, a key file).
     #[error("{what}: wrong passphrase")]
     WrongPassphrase { what: String },
@@ -175,6 +189,7 @@ impl Error {
             | Error::KeysLocked { .. }
             | Error::WrongPassphrase { .. } => exit::USAGE,
             Error::Remote { exit_code, .. } => *exit_code,
+            Error::LicenseRefused { outcome, .. } => outcome.exit_code(),
             Error::BatchAbandoned { source } => source.exit_code(),
             _ => exit::ERROR,
         }
@@ -197,6 +212,12 @@ impl Error {
                 Some("check that PostgreSQL is running and reachable".into())
             }
             Error::HeldByServer { hint, .. } => Some((*hint).into()),
+            Error::MachineNotActivated { .. } => Some(
+                "add --activate to take a seat for it first".into(),
+            ),
+            Error::NoSeatsLeft { .. } => Some(
+                "free a seat with `keyctl activation remove`, or issue a license with more activations".into(),
+            ),
             Error::NoActiveKey => Some("run `keyctl key rotate` to create an active key".into()),
             Error::Remote { hint, .. } => hint.clone(),
             Error::StoreNotOwned { .. } => Some(

@@ -10,6 +10,7 @@
 //!   - [`store`]: the embedded sled store of keys, products, licenses and activations;
 //!   - [`serve`]: `keyctl serve`, validation and activation over HTTP; [`http`] its plumbing;
 //!   - [`control`]: store commands as data, run here or inside a running server;
+//!   - [`offline`]: machine files and the status list, signed for products offline;
 //!   - [`batch`]: bulk issuance and verification;
 //!   - [`cli`]: the `keyctl` command line, a thin layer over the above; [`output`] renders.
 //!
@@ -24,6 +25,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod keyfile;
+pub mod offline;
 pub mod output;
 pub mod passphrase;
 pub mod secret;

@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 use crate::license::{Claims, Verdict};
 use crate::store::{Activation, KeyRecord, LicenseRecord, Product};
 use crate::time::{rfc3339, Timestamp};
+use keyctl_core::machine::MachineVerdict;
+use keyctl_core::offline::Checked;
+use keyctl_core::status_list::StatusCheck;
 
 /// `text` with its control characters escaped (`\u{1b}`), for a terminal or a log line:
 /// stored text that came from a client, such as a machine name, must not be able to drive
@@ -285,13 +288,61 @@ pub fn verdict(verdict: &Verdict, revocation_checked: bool, as_json: bool) -> St
             valid_summary(claims)
         ),
         Some(claims) if verdict.is_valid() => format!("valid: {}\n", valid_summary(claims)),
-        Some(claims) => format!(
-            "{}: {}: {}\n",
-            verdict.outcome.code(),
-            claims.jti,
-            verdict.reason
+        claims => failure_line(
+            verdict.outcome,
+            claims.as_ref().map(|c| c.jti.as_str()),
+            &verdict.reason,
         ),
-        None => format!("{}: {}\n", verdict.outcome.code(), verdict.reason),
+    }
+}
+
+/// A license verdict with offline evidence ([`Checked`]): `verify --status-list/--state`.
+/// The JSON adds `status_list` and `clock_state`; a valid verdict checked against a list
+/// counts as checked for revocation.
+pub fn checked_license(checked: &Checked<Verdict>, store_checked: bool, as_json: bool) -> String {
+    let revocation_checked = store_checked || checked.status == Some(StatusCheck::Valid);
+    if as_json {
+        let mut value = checked.to_json();
+        value["revocation_checked"] = Value::Bool(revocation_checked);
+        return to_json(&value);
+    }
+    verdict(&checked.verdict, revocation_checked, false)
+}
+
+/// A machine file's verdict: `machine verify`. The JSON is the verdict's, with `machine`
+/// holding the claims, `status_list` and `clock_state`.
+pub fn checked_machine(checked: &Checked<MachineVerdict>, as_json: bool) -> String {
+    if as_json {
+        return to_json(&checked.to_json());
+    }
+    let verdict = &checked.verdict;
+    match &verdict.claims {
+        Some(claims) if verdict.is_valid() => {
+            let note = match checked.status {
+                Some(StatusCheck::Valid) => "",
+                _ => "\nnote: the license's standing was not checked (pass --status-list)",
+            };
+            format!(
+                "valid: {} for license {} (products {}; until {}){note}\n",
+                claims.jti,
+                claims.lic,
+                claims.products.join(", "),
+                rfc3339(claims.exp)
+            )
+        }
+        claims => failure_line(
+            verdict.outcome,
+            claims.as_ref().map(|c| c.jti.as_str()),
+            &verdict.reason,
+        ),
+    }
+}
+
+/// `code: id: reason`, the id once the signature verified.
+fn failure_line(outcome: crate::license::Outcome, id: Option<&str>, reason: &str) -> String {
+    match id {
+        Some(id) => format!("{}: {id}: {reason}\n", outcome.code()),
+        None => format!("{}: {reason}\n", outcome.code()),
     }
 }
 

@@ -79,6 +79,8 @@ fn issue_with_every_flag() {
             "max_activations": 5,
             "features": ["pro", "export"],
             "meta": {"plan": "gold", "seats": {"eu": 3}},
+            // The store's first status-list index, at the default URI.
+            "status": {"status_list": {"idx": 0, "uri": "/v1/status-list"}},
         })
     );
     let id = issued.id.strip_prefix("lic_").expect("ids start with lic_");
@@ -184,7 +186,8 @@ fn optional_claims_are_left_out_unless_given() {
         .cloned()
         .collect();
     keys.sort();
-    assert_eq!(keys, ["iat", "iss", "jti", "products", "sub"]);
+    // `status` is not optional: every license the store issues has a status-list entry.
+    assert_eq!(keys, ["iat", "iss", "jti", "products", "status", "sub"]);
     assert_eq!(
         payload(&sandbox.issue_app(&["--activations", "-1"]))["max_activations"],
         -1

@@ -448,7 +448,7 @@ fn serve_unlocks_once_at_start_and_issues_through_its_control_socket() {
     let locked_server = Server::serve(&sandbox, &[]);
     assert_eq!(
         locked_server.before_listening,
-        "keyctl: warning: the signing keys are encrypted and no passphrase was given (KEYCTL_PASSPHRASE_FILE): this server verifies and activates, but cannot issue licenses or rotate keys\n"
+        "keyctl: warning: the signing keys are encrypted and no passphrase was given (KEYCTL_PASSPHRASE_FILE): this server verifies and activates, but cannot issue licenses, rotate keys, or sign machine files and status lists\n"
     );
     sandbox.run(ISSUE_APP).fails(2, &locked(&sandbox));
     let check = locked_server.post_json(
@@ -468,4 +468,30 @@ fn serve_unlocks_once_at_start_and_issues_through_its_control_socket() {
         Some(2)
     );
     let _: Value = locked_server.get("/.well-known/jwks.json").json();
+
+    // What signs offline artefacts: an activation still takes its seat, without a file; a
+    // checkout and the status list say why they cannot answer; the CLI through the socket
+    // is refused as for issuing.
+    let body = json!({"key": again.short_key, "product": "app", "hwid": "h2"});
+    let activated = locked_server.post_json("/v1/activate", &body);
+    assert_eq!(
+        (
+            activated.status,
+            activated.json()["new"].clone(),
+            activated.json()["machine_file"].clone()
+        ),
+        (200, json!(true), Value::Null)
+    );
+    let keys_locked = json!({"code": "keys_locked", "error": "this server cannot sign: it was started without the passphrase of its signing keys"});
+    locked_server
+        .post_json("/v1/machines/checkout", &body)
+        .expect(503, keys_locked.clone());
+    let list = locked_server.get("/v1/status-list");
+    assert_eq!((list.status, list.json()), (503, keys_locked));
+    sandbox
+        .run(["machine", "checkout", &again.id, "--hwid", "h2"])
+        .fails(2, &locked(&sandbox));
+    sandbox
+        .run(["status-list", "publish"])
+        .fails(2, &locked(&sandbox));
 }

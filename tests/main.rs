@@ -15,6 +15,7 @@ mod encryption;
 mod generated;
 mod interop;
 mod net;
+mod offline;
 mod postgres_harness;
 mod properties;
 mod replicas;

@@ -386,12 +386,19 @@ fn v1_activate_is_idempotent_refuses_when_full_and_deactivate_frees_a_seat() {
     let server = Server::serve(&sandbox, &[]);
     let body = |hwid: &str| json!({"key": issued.short_key, "product": "app", "hwid": hwid, "machine": "box"});
     let granted = |new: bool, used: u64| json!({"activated": true, "new": new, "license_id": issued.id, "hwid": "a", "activations": {"used": used, "allowed": 1}});
-    server
-        .post_json("/v1/activate", &body("a"))
-        .expect(200, granted(true, 1));
-    server
-        .post_json("/v1/activate", &body("a"))
-        .expect(200, granted(false, 1));
+    // Every grant carries a machine file (checked in `offline::server_*`): compared apart.
+    let without_file = |hwid: &str| {
+        let answer = server.post_json("/v1/activate", &body(hwid));
+        let mut json = answer.json();
+        let file = json
+            .as_object_mut()
+            .and_then(|o| o.remove("machine_file"))
+            .unwrap_or_default();
+        assert!(file.as_str().is_some_and(|f| f.starts_with("ey")), "{file}");
+        (answer.status, json)
+    };
+    assert_eq!(without_file("a"), (200, granted(true, 1)));
+    assert_eq!(without_file("a"), (200, granted(false, 1)));
     server.post_json("/v1/activate", &body("b")).expect(
         409,
         json!({"code": "no_activations_left", "error": "all 1 activations of the license are in use"}),

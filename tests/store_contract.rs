@@ -442,3 +442,93 @@ fn encrypting_the_keys_keeps_them_usable_with_the_passphrase() {
         assert!(!Store::open(location).unwrap().keys_encrypted().unwrap());
     });
 }
+
+#[test]
+fn status_indexes_are_reserved_once_and_the_list_reads_only_what_is_not_active() {
+    on_each_backend(|store, location| {
+        assert_eq!(store.status_list().unwrap().capacity(), 0);
+        assert_eq!(store.status_uri().unwrap(), "/v1/status-list");
+        let store = Arc::new(store);
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    (0..25)
+                        .map(|_| store.reserve_status(3).unwrap().first)
+                        .collect::<Vec<u64>>()
+                })
+            })
+            .collect();
+        let mut firsts: Vec<u64> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        firsts.sort_unstable();
+        // 200 ranges of 3, none shared, none skipped.
+        assert_eq!(firsts, (0..200).map(|n| n * 3).collect::<Vec<u64>>());
+        let store = Arc::try_unwrap(store).expect("threads joined");
+        assert_eq!(store.backend().status_indexes_allocated().unwrap(), 600);
+
+        let issue = |licensee: &str| {
+            let request = IssueRequest {
+                licensee: licensee.into(),
+                products: vec!["app".into()],
+                ..IssueRequest::default()
+            };
+            keyctl::control::issue_license(&store, &request, NOW).unwrap()
+        };
+        let (kept, revoked, suspended) = (issue("a"), issue("b"), issue("c"));
+        assert_eq!(
+            [kept.status_idx, revoked.status_idx, suspended.status_idx],
+            [Some(600), Some(601), Some(602)]
+        );
+        assert_eq!(
+            store.license(&kept.id).unwrap().unwrap().status_idx,
+            Some(600)
+        );
+        store
+            .set_license_status(&revoked.id, LicenseStatus::Revoked, Some("refund"))
+            .unwrap();
+        store
+            .set_license_status(&suspended.id, LicenseStatus::Suspended, None)
+            .unwrap();
+        let mut inactive = store.backend().inactive_statuses().unwrap();
+        inactive.sort_by_key(|(idx, _)| *idx);
+        assert_eq!(
+            inactive,
+            [
+                (601, LicenseStatus::Revoked),
+                (602, LicenseStatus::Suspended)
+            ]
+        );
+        // 603 entries fill whole bytes of 4: the list covers 604.
+        let list = store.status_list().unwrap();
+        assert_eq!(list.capacity(), 604);
+        assert_eq!(
+            [list.get(600), list.get(601), list.get(602), list.get(604)],
+            [Some(0), Some(1), Some(2), None]
+        );
+        store
+            .set_license_status(&suspended.id, LicenseStatus::Active, None)
+            .unwrap();
+        assert_eq!(store.status_list().unwrap().get(602), Some(0));
+        store.set_status_uri("https://lic.example/list").unwrap();
+
+        // Durable: a store opened again goes on after the last index; so does a copy.
+        let copy = tempfile::tempdir().unwrap();
+        let target = Location::Directory(copy.path().join("copy"));
+        store.copy_to(&target).unwrap();
+        drop(store);
+        let reopened = Store::open(location).unwrap();
+        assert_eq!(reopened.reserve_status(1).unwrap().first, 603);
+        let copied = Store::open(&target).unwrap();
+        let range = copied.reserve_status(2).unwrap();
+        assert_eq!(
+            (range.first, range.uri.as_str()),
+            (603, "https://lic.example/list")
+        );
+        let mut inactive = copied.backend().inactive_statuses().unwrap();
+        inactive.sort_by_key(|(idx, _)| *idx);
+        assert_eq!(inactive, [(601, LicenseStatus::Revoked)]);
+    });
+}

@@ -12,7 +12,7 @@ use super::rows::{Row, RowError, RowRequest};
 use super::{parallel_map, Progress};
 use crate::error::{Error, Result};
 use crate::license::Issuer;
-use crate::store::{LicenseRecord, StagedBatch, Store};
+use crate::store::{LicenseRecord, StagedBatch, StatusRange, Store};
 use crate::time::{rfc3339, Timestamp};
 
 /// Rows signed together, and staged in the store and written out together.
@@ -329,6 +329,11 @@ fn stage_and_write<W: Write + Send>(
 ) -> Result<u64> {
     let store = issuance.store;
     let issuer = Issuer::new(&store.issuer()?, &store.active_key()?);
+    let mut indexes = StatusIndexes {
+        store,
+        range: store.reserve_status(checked.valid)?,
+        used: 0,
+    };
     // Rows that failed pass one were rejected there (or stopped the batch), and rows whose
     // ref exists were skipped there (or stopped the batch). Nothing has changed the store
     // since (its lock is held): refs are looked up again only if some existed.
@@ -363,12 +368,45 @@ fn stage_and_write<W: Write + Send>(
             }
             Ok(issued)
         });
-        let signing = sign_chunks(rows, &issuer, issuance, batch.millis(), &signed_chunks);
+        let signing = sign_chunks(
+            rows,
+            &mut indexes,
+            &issuer,
+            issuance,
+            batch.millis(),
+            &signed_chunks,
+        );
         drop(signed_chunks);
         let issued = writer.join().expect("batch writer panicked")?;
         signing?;
         Ok(issued)
     })
+}
+
+/// The batch's status-list indexes: one range, reserved for the rows pass one found valid,
+/// handed out in input order. If the batch is abandoned, its indexes are simply never used.
+struct StatusIndexes<'a> {
+    store: &'a Store,
+    range: StatusRange,
+    used: u64,
+}
+
+impl StatusIndexes<'_> {
+    /// Gives each row of `chunk` its index.
+    fn assign(&mut self, chunk: &mut [(u64, RowRequest)]) -> Result<()> {
+        let count = chunk.len() as u64;
+        if self.used + count > self.range.count {
+            // Pass two finds the rows pass one counted, with the store locked meanwhile;
+            // were there more, they would get a range of their own rather than a reused index.
+            self.range = self.store.reserve_status(count)?;
+            self.used = 0;
+        }
+        for (n, (_, row)) in (self.used..).zip(chunk.iter_mut()) {
+            row.request.status = Some(self.range.reference(n));
+        }
+        self.used += count;
+        Ok(())
+    }
 }
 
 /// A chunk of signed licenses, and the input line of each.
@@ -378,6 +416,7 @@ type SignedChunk = (Vec<u64>, Vec<LicenseRecord>);
 /// Stops early (without error) when the writer has gone, which reports its own error.
 fn sign_chunks(
     rows: impl Iterator<Item = Result<(u64, RowRequest)>>,
+    indexes: &mut StatusIndexes<'_>,
     issuer: &Issuer,
     issuance: &Issuance,
     millis: u64,
@@ -393,6 +432,7 @@ fn sign_chunks(
                 break;
             }
         }
+        indexes.assign(&mut chunk)?;
         let signed = parallel_map(&chunk, issuance.threads, |(line, row)| {
             issuer
                 .issue(&row.request, issuance.now, millis)

@@ -30,6 +30,10 @@ pub struct InitArgs {
     /// Encrypt the signing keys under a passphrase (from KEYCTL_PASSPHRASE_FILE, else asked)
     #[arg(long)]
     encrypt: bool,
+    /// The status list URI licenses refer to (an https:// URL, or a path on the server)
+    /// [default: /v1/status-list]
+    #[arg(long, value_name = "URL")]
+    status_uri: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +107,13 @@ pub struct ExportArgs {
 
 pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
     let location = env.store_location()?;
+    if let Some(uri) = &args.status_uri {
+        keyctl_core::status_list::StatusReference {
+            idx: 0,
+            uri: uri.clone(),
+        }
+        .validate()?;
+    }
     let passphrase = if args.encrypt && !Store::exists(&location) {
         Some(store_passphrase(&location.describe(), Ask::New)?.ok_or_else(|| {
             Error::invalid(
@@ -119,6 +130,11 @@ pub fn init(env: &Env, args: InitArgs) -> Result<i32> {
         passphrase.as_ref(),
         env.now,
     )?;
+    match &args.status_uri {
+        Some(uri) if created => store.set_status_uri(uri)?,
+        Some(_) => warn("the store's status list URI stays as it was; --status-uri applies only to a new store (use `keyctl status-list uri URL`)"),
+        None => {}
+    }
     let encrypted = store.keys_encrypted()?;
     if args.encrypt && !encrypted {
         warn("the store's signing keys stay in clear; --encrypt applies only to a new store (use `keyctl key encrypt`)");
@@ -327,7 +343,7 @@ pub(crate) fn unlock(store: &Store) -> Result<()> {
 pub(crate) fn unlock_for_server(store: &Store) -> Result<()> {
     match unlock(store) {
         Err(Error::KeysLocked { .. }) => {
-            warn(&format!("the signing keys are encrypted and no passphrase was given ({PASSPHRASE_FILE_VAR}): this server verifies and activates, but cannot issue licenses or rotate keys"));
+            warn(&format!("the signing keys are encrypted and no passphrase was given ({PASSPHRASE_FILE_VAR}): this server verifies and activates, but cannot issue licenses, rotate keys, or sign machine files and status lists"));
             Ok(())
         }
         other => other,

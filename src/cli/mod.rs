@@ -5,10 +5,12 @@ mod activations;
 mod batch;
 mod keys;
 mod licenses;
+mod machines;
 mod meta;
 mod products;
 mod serve;
 mod sign;
+mod status_lists;
 mod stores;
 mod verify;
 
@@ -69,6 +71,12 @@ enum Command {
     /// List and remove machine activations
     #[command(subcommand)]
     Activation(activations::ActivationCommand),
+    /// Signed machine files for offline products, and air-gapped activation
+    #[command(subcommand)]
+    Machine(machines::MachineCommand),
+    /// The signed status list: license standing for offline products
+    #[command(subcommand)]
+    StatusList(status_lists::StatusListCommand),
     /// Migrate a store's schema, or copy a store into another
     #[command(subcommand)]
     Store(stores::StoreCommand),
@@ -198,6 +206,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::VerifyRequest(args) => sign::verify_request(&env, args),
         Command::Serve(args) => serve::run(&env, args),
         Command::Activation(command) => activations::run(&env, command),
+        Command::Machine(command) => machines::run(&env, command),
+        Command::StatusList(command) => status_lists::run(&env, command),
         Command::Store(command) => stores::run(&env, command),
         Command::Completions(args) => meta::completions(args),
         Command::Man => meta::man(),

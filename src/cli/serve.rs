@@ -50,6 +50,25 @@ pub struct ServeArgs {
     /// The most connections to a PostgreSQL store this server holds
     #[arg(long, value_name = "N", default_value_t = crate::store::DEFAULT_POOL_SIZE, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pool_size: u16,
+    /// Life of the machine files /v1/activate and /v1/machines/checkout sign (1h to 365d),
+    /// unless the request asks for another
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    machine_ttl: String,
+    /// Life of the status list GET /v1/status-list signs (1m to 366d)
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    status_list_ttl: String,
+}
+
+/// `DURATION` in seconds, within `min..=max` seconds.
+fn bounded(text: &str, what: &str, min: i64, max: i64) -> Result<i64> {
+    let seconds = parse_duration(text, what)?;
+    if !(min..=max).contains(&seconds) {
+        return Err(crate::Error::invalid(
+            what,
+            format!("{seconds} s is not between {min} s and {max} s"),
+        ));
+    }
+    Ok(seconds)
 }
 
 /// `--compat-token`.
@@ -77,6 +96,18 @@ pub fn run(env: &Env, args: ServeArgs) -> Result<i32> {
             request_timeout: seconds(&args.request_timeout, "--request-timeout")?,
             ..http::Limits::default()
         },
+        machine_ttl: bounded(
+            &args.machine_ttl,
+            "--machine-ttl",
+            keyctl_core::machine::MIN_TTL,
+            keyctl_core::machine::MAX_TTL,
+        )?,
+        status_list_ttl: bounded(
+            &args.status_list_ttl,
+            "--status-list-ttl",
+            keyctl_core::status_list::MIN_TTL,
+            keyctl_core::status_list::MAX_TTL,
+        )?,
         ..ServeConfig::default()
     };
     let store = env.open_store_for_server(usize::from(args.pool_size))?;

@@ -126,6 +126,8 @@ enum RouteArg {
     Activate,
     /// `POST /v1/deactivate`
     Deactivate,
+    /// `POST /v1/machines/checkout`
+    Checkout,
 }
 
 impl MachineRequestArgs {
@@ -133,6 +135,7 @@ impl MachineRequestArgs {
         let route = match self.route? {
             RouteArg::Activate => signer::MachineRoute::Activate,
             RouteArg::Deactivate => signer::MachineRoute::Deactivate,
+            RouteArg::Checkout => signer::MachineRoute::Checkout,
         };
         Some(signer::MachineRequest {
             route,

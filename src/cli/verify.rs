@@ -13,6 +13,9 @@ use crate::license::{self, Context, LicenseState, Verdict};
 use crate::store::Store;
 use crate::time::{parse_duration, parse_instant, DayEdge, Timestamp};
 use crate::{files, output};
+use keyctl_core::clock::ClockState;
+use keyctl_core::offline::{self, Evidence};
+use keyctl_core::status_list::{self, StatusListError, VerifiedStatusList};
 
 /// The largest key or JWKS file keyctl reads.
 const MAX_KEY_FILE: usize = 1024 * 1024;
@@ -59,6 +62,101 @@ impl KeySourceArgs {
     }
 }
 
+/// Offline evidence: a signed status list and a clock state file.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// Check the license's standing in this signed status list (`keyctl status-list publish`,
+    /// or GET /v1/status-list); a list that cannot answer is status_unknown (10)
+    #[arg(long, value_name = "FILE")]
+    status_list: Option<PathBuf>,
+    /// Detect a clock set back: the latest trusted time is read from FILE (a fresh start when
+    /// it is missing) and written back (mode 0600); a rollback is clock_rollback (11)
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+}
+
+/// The evidence of [`EvidenceArgs`], read and judged.
+pub struct LoadedEvidence {
+    status_list: Option<std::result::Result<VerifiedStatusList, StatusListError>>,
+    clock: Option<ClockState>,
+    state_file: Option<PathBuf>,
+}
+
+impl EvidenceArgs {
+    /// Whether any evidence was asked for.
+    pub fn given(&self) -> bool {
+        self.status_list.is_some() || self.state.is_some()
+    }
+
+    /// Reads the status list (verified with `keys` at `now`: a list that does not verify is
+    /// kept as the reason it cannot answer) and the clock state (none when the file is
+    /// missing; a corrupt one is an error naming it).
+    pub fn load(&self, keys: &TrustedKeys, now: Timestamp) -> Result<LoadedEvidence> {
+        let status_list = self
+            .status_list
+            .as_deref()
+            .map(|path| {
+                let token = files::read_text(path, status_list::MAX_TOKEN_LEN)?;
+                Ok::<_, Error>(status_list::verify(&token, keys, now))
+            })
+            .transpose()?;
+        let clock = match &self.state {
+            None => None,
+            Some(path) => match std::fs::read(path) {
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+                Err(err) => return Err(Error::io(path, err)),
+                Ok(bytes) => {
+                    let what = path.display().to_string();
+                    let text = String::from_utf8(bytes).map_err(|_| {
+                        Error::invalid(&what, "is not a clock state (not UTF-8 text)")
+                    })?;
+                    Some(
+                        ClockState::from_json(&text, &what).map_err(|err| match err {
+                            keyctl_core::Error::InvalidInput { what, reason } => {
+                                Error::InvalidInput {
+                                    what,
+                                    reason: format!(
+                                "{reason}; remove the file only if you trust this machine's clock"
+                            ),
+                                }
+                            }
+                            err => err.into(),
+                        })?,
+                    )
+                }
+            },
+        };
+        Ok(LoadedEvidence {
+            status_list,
+            clock,
+            state_file: self.state.clone(),
+        })
+    }
+}
+
+impl LoadedEvidence {
+    /// The clock state read, if any.
+    pub fn clock(&self) -> Option<&ClockState> {
+        self.clock.as_ref()
+    }
+
+    /// The evidence as the core takes it.
+    pub fn evidence(&self) -> Evidence<'_> {
+        Evidence {
+            status_list: self.status_list.as_ref(),
+            clock: self.clock.as_ref(),
+        }
+    }
+
+    /// Writes the new clock state, atomically with mode 0600, when a state file was given.
+    pub fn store_clock(&self, clock: &ClockState) -> Result<()> {
+        match &self.state_file {
+            Some(path) => files::write_file(path, clock.to_json().as_bytes(), 0o600, true),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The context a license is checked in, besides the product.
 #[derive(Debug, Args)]
 pub struct ContextArgs {
@@ -91,6 +189,8 @@ pub struct VerifyArgs {
     /// Verify as of this time (RFC 3339, a date, or a duration from now) [default: now]
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
+    #[command(flatten)]
+    evidence: EvidenceArgs,
 }
 
 pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
@@ -111,6 +211,12 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
         let store = env.open_store_to_verify()?;
         (store.trusted_keys()?, Some(store))
     };
+    if args.batch.is_some() && args.evidence.given() {
+        return Err(Error::invalid(
+            "--batch",
+            "does not take --status-list or --state; verify the licenses one by one",
+        ));
+    }
     if let Some(batch) = &args.batch {
         let defaults = Defaults {
             product: args.product.clone(),
@@ -119,6 +225,35 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
             leeway: parse_duration(&args.context.leeway, "--leeway")?,
         };
         return super::batch::verify(batch, &keys, &defaults, store.as_ref());
+    }
+    if args.evidence.given() {
+        let evidence = args.evidence.load(&keys, now)?;
+        let token = read_license_input(args.license.as_deref())?.text();
+        let checked = match token {
+            Ok(token) => {
+                let ctx = Context {
+                    product: args.product.as_deref().unwrap_or_default(),
+                    domain: args.context.domain.as_deref(),
+                    machine: args.machine.as_deref(),
+                    now,
+                    leeway: parse_duration(&args.context.leeway, "--leeway")?,
+                };
+                let state = store.as_ref().map(|s| s as &dyn LicenseState);
+                offline::verify_license(&token, &keys, &ctx, state, &evidence.evidence())
+            }
+            Err(verdict) => offline::Checked {
+                verdict,
+                status: None,
+                clock: keyctl_core::clock::advance(now, &[], evidence.clock()),
+            },
+        };
+        evidence.store_clock(&checked.clock)?;
+        emit(&output::checked_license(
+            &checked,
+            store.is_some(),
+            env.json,
+        ))?;
+        return Ok(checked.verdict.outcome.exit_code());
     }
     let verdict = match read_license_input(args.license.as_deref())?.text() {
         Ok(token) => {

@@ -40,6 +40,11 @@ pub enum ApiError {
     ReplayCacheFull,
     /// The license holds its whole share of the replay cache (429 `too_many_requests`).
     LicenseBusy,
+    /// The machine has no seat on the license (404 `not_activated`).
+    NotActivated,
+    /// The server cannot sign: its store's keys are encrypted and it was started without
+    /// the passphrase (503 `keys_locked`).
+    KeysLocked,
     /// The store failed (503 `store_unavailable`); logged, never shown.
     Store(Error),
 }
@@ -56,6 +61,10 @@ impl From<Error> for ApiError {
             Error::InvalidInput { what, reason } => {
                 ApiError::Malformed(format!("{what}: {reason}"))
             }
+            Error::KeysLocked { .. } => ApiError::KeysLocked,
+            Error::LicenseRefused {
+                outcome, reason, ..
+            } => Verdict::fail(outcome, reason).into(),
             err => ApiError::Store(err),
         }
     }
@@ -129,6 +138,16 @@ impl IntoResponse for ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
                 "this license has too many signed requests within the skew window; retry shortly",
+            ),
+            ApiError::NotActivated => plain(
+                StatusCode::NOT_FOUND,
+                "not_activated",
+                "this machine is not activated on the license; activate it first (POST /v1/activate)",
+            ),
+            ApiError::KeysLocked => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "keys_locked",
+                "this server cannot sign: it was started without the passphrase of its signing keys",
             ),
             ApiError::Store(err) => {
                 tracing::error!("store failure: {err}");

@@ -1,7 +1,8 @@
 //! `keyctl serve`: license validation and machine activation over HTTP.
 //!
-//! - [`v1`]: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate` (keyctl's API), whose
-//!   failures are [`ApiError`]s.
+//! - [`v1`]: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate`,
+//!   `/v1/machines/checkout` (keyctl's API), whose failures are [`ApiError`]s.
+//! - [`status_list`]: `GET /v1/status-list`, the signed status list, cached.
 //! - [`compat`]: `POST /api/activate`, `GET /api/check` (the older key servers' contract).
 //! - [`proof`]: what proves that a caller owns a license: a signed request or the short key.
 //! - `GET /.well-known/jwks.json`, `/healthz`, `/metrics`.
@@ -15,6 +16,7 @@ mod error;
 mod proof;
 mod replay;
 mod socket;
+mod status_list;
 mod v1;
 mod verified;
 
@@ -59,6 +61,13 @@ pub struct ServeConfig {
     pub compat_token: CompatToken,
     /// Request bounds.
     pub limits: http::Limits,
+    /// Life of the status list `GET /v1/status-list` signs, seconds.
+    pub status_list_ttl: i64,
+    /// How long clients and caches may keep the status list (`Cache-Control: max-age`).
+    pub status_list_max_age: u64,
+    /// Life of the machine files `/v1/activate` and `/v1/machines/checkout` sign, unless
+    /// the request asks for another, seconds.
+    pub machine_ttl: i64,
 }
 
 impl Default for ServeConfig {
@@ -72,6 +81,9 @@ impl Default for ServeConfig {
             unlimited_cap: 10_000,
             compat_token: CompatToken::Key,
             limits: http::Limits::default(),
+            status_list_ttl: 86_400,
+            status_list_max_age: 300,
+            machine_ttl: keyctl_core::machine::DEFAULT_TTL,
         }
     }
 }
@@ -107,6 +119,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Settings.
     pub config: ServeConfig,
+    /// The status list last signed.
+    status_list: status_list::StatusListCache,
+    /// Changes this process made to what the status list says (see [`status_list`]).
+    status_changes: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -140,6 +156,8 @@ impl AppState {
                 metrics: Arc::new(Metrics::default()),
                 store,
                 config,
+                status_list: Default::default(),
+                status_changes: Default::default(),
             });
         }
         replay.restore(
@@ -168,6 +186,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             store,
             config,
+            status_list: Default::default(),
+            status_changes: Default::default(),
         })
     }
 
@@ -248,6 +268,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/validate", post(v1::validate))
         .route("/v1/activate", post(v1::activate))
         .route("/v1/deactivate", post(v1::deactivate))
+        .route("/v1/machines/checkout", post(v1::checkout))
+        .route("/v1/status-list", get(status_list::status_list))
         .route("/api/activate", post(compat::activate))
         .route("/api/check", get(compat::check))
         .route("/.well-known/jwks.json", get(jwks))

@@ -66,6 +66,9 @@ async fn answer(stream: UnixStream, state: Arc<AppState>) -> std::io::Result<()>
     .map_err(std::io::Error::other)?;
     if let Some(op) = op {
         tracing::info!("control: {}", op_name(&op));
+        if op.changes_statuses() {
+            state.status_changed();
+        }
         if op.changes_keys() {
             if let Err(err) = state.reload_keys() {
                 tracing::error!("reloading keys failed: {err}");
@@ -84,6 +87,11 @@ fn op_name(op: &control::Op) -> &'static str {
         control::Op::RotateKey { .. } => "rotate key",
         control::Op::RetireKey { .. } => "retire key",
         control::Op::RemoveActivation { .. } => "remove activation",
+        control::Op::MachineCheckout(_) => "machine checkout",
+        control::Op::MachineGrant { .. } => "machine grant",
+        control::Op::PublishStatusList { .. } => "publish status list",
+        control::Op::StatusUri { uri: Some(_) } => "set status list URI",
+        control::Op::StatusUri { uri: None } => "read",
         control::Op::ListLicenses { .. }
         | control::Op::ShowLicense { .. }
         | control::Op::ListProducts

@@ -1,4 +1,5 @@
-//! keyctl's own API: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate`.
+//! keyctl's own API: `POST /v1/validate`, `/v1/activate`, `/v1/deactivate`,
+//! `/v1/machines/checkout`.
 //!
 //! Each handler extracts the body, calls the checks on [`AppState`] and the store, and
 //! answers JSON; every failure is an [`ApiError`].
@@ -18,9 +19,11 @@ use super::proof::{Ownership, Signed};
 use super::{ApiError, AppState};
 use crate::http::{Body, LoggedLicense};
 use crate::license::{Claims, Outcome, Verdict};
+use crate::offline;
 use crate::signer::{self, MachineRequest, MachineRoute, Scheme, SignedRequest};
 use crate::store::{Activated, LicenseRecord, Machine};
 use crate::time::{self, rfc3339, Timestamp};
+use keyctl_core::machine::HwidHash;
 
 /// The answer, with the license id for the log line when one is known.
 fn respond(result: Result<Value, ApiError>, license_id: Option<&str>) -> Response {
@@ -143,6 +146,8 @@ pub(super) struct MachineBody {
     machine: Option<String>,
     user: Option<String>,
     domain: Option<String>,
+    /// The machine file's life: seconds, or a duration such as `30d`.
+    ttl: Option<Value>,
 }
 
 impl MachineBody {
@@ -163,6 +168,22 @@ impl MachineBody {
             machine: self.machine.as_deref(),
             user: self.user.as_deref(),
             domain: self.domain.as_deref(),
+        }
+    }
+
+    /// The machine file's life asked for, or the server's default.
+    fn ttl(&self, default: i64) -> Result<i64, ApiError> {
+        match &self.ttl {
+            None => Ok(default),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .ok_or_else(|| ApiError::Malformed("ttl: must be whole seconds".into())),
+            Some(Value::String(text)) => {
+                Ok(time::parse_duration(text, "ttl").map_err(crate::Error::from)?)
+            }
+            Some(_) => Err(ApiError::Malformed(
+                "ttl: must be seconds or a duration such as 30d".into(),
+            )),
         }
     }
 
@@ -198,13 +219,17 @@ fn owned(
     Ok((body, record, signed))
 }
 
-async fn activate_body(
+/// [`owned`], then the license verified now for the body's product (and domain), the
+/// machine file's TTL read, and a signed request admitted: what `/v1/activate` and
+/// `/v1/machines/checkout` check before they act.
+async fn owned_and_valid(
     state: &AppState,
     body: &Bytes,
+    route: MachineRoute,
     now: Timestamp,
     license_id: &mut Option<String>,
-) -> Result<Value, ApiError> {
-    let (body, record, signed) = owned(state, body, MachineRoute::Activate, now, license_id)?;
+) -> Result<(MachineBody, Claims, i64), ApiError> {
+    let (body, record, signed) = owned(state, body, route, now, license_id)?;
     let verdict = state.verify(
         &record.jwt,
         &body.product,
@@ -213,9 +238,21 @@ async fn activate_body(
         now,
     );
     let claims = valid_claims(verdict)?;
+    let ttl = body.ttl(state.config.machine_ttl)?;
     if let Some(signed) = &signed {
         state.admit(signed, now).await?;
     }
+    Ok((body, claims, ttl))
+}
+
+async fn activate_body(
+    state: &AppState,
+    body: &Bytes,
+    now: Timestamp,
+    license_id: &mut Option<String>,
+) -> Result<Value, ApiError> {
+    let (body, claims, ttl) =
+        owned_and_valid(state, body, MachineRoute::Activate, now, license_id).await?;
     match take_seat(state, &claims, body.machine(), now).await? {
         Activated::Granted { new, used } => Ok(json!({
             "activated": true,
@@ -223,9 +260,77 @@ async fn activate_body(
             "license_id": claims.jti,
             "hwid": body.hwid,
             "activations": seats_json(used, claims.max_activations),
+            "machine_file": activation_file(state, &claims, &body.hwid, ttl, now)?,
         })),
         Activated::NoSeatsLeft { used } => Err(ApiError::NoSeatsLeft { used }),
     }
+}
+
+/// The machine file of a machine just activated; `null` when this server cannot sign (its
+/// keys are locked): the seat is taken all the same, and `/v1/machines/checkout` on a
+/// server that can sign gives the file later.
+fn activation_file(
+    state: &AppState,
+    claims: &Claims,
+    hwid: &str,
+    ttl: i64,
+    now: Timestamp,
+) -> Result<Option<String>, ApiError> {
+    match machine_file(state, claims, hwid, ttl, now) {
+        Ok(jwt) => Ok(Some(jwt)),
+        Err(ApiError::KeysLocked) => {
+            tracing::warn!(
+                "activation of license {} without a machine file: the signing keys are locked",
+                claims.jti
+            );
+            Ok(None)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Signs the machine file of `hwid` on a license whose claims verified.
+fn machine_file(
+    state: &AppState,
+    claims: &Claims,
+    hwid: &str,
+    ttl: i64,
+    now: Timestamp,
+) -> Result<String, ApiError> {
+    let hash = HwidHash::of(hwid).map_err(|err| ApiError::Malformed(err.to_string()))?;
+    let key = state.store.active_key()?;
+    Ok(offline::sign(&key, claims, &hash, ttl, None, now)?.jwt)
+}
+
+/// `POST /v1/machines/checkout`: a fresh machine file for a machine that holds a seat
+/// (under its hardware id, or under its hash when it was granted from a request code);
+/// `404 not_activated` otherwise. The same proof of ownership as `/v1/activate`.
+pub(super) async fn checkout(State(state): State<Arc<AppState>>, Body(body): Body) -> Response {
+    let mut license_id = None;
+    let result = checkout_body(&state, &body, time::now(), &mut license_id).await;
+    respond(result, license_id.as_deref())
+}
+
+async fn checkout_body(
+    state: &AppState,
+    body: &Bytes,
+    now: Timestamp,
+    license_id: &mut Option<String>,
+) -> Result<Value, ApiError> {
+    let (body, claims, ttl) =
+        owned_and_valid(state, body, MachineRoute::Checkout, now, license_id).await?;
+    let hash = HwidHash::of(&body.hwid).map_err(|err| ApiError::Malformed(err.to_string()))?;
+    let backend = state.store.backend();
+    if !backend.is_activated(&claims.jti, &body.hwid)?
+        && !backend.is_activated(&claims.jti, hash.as_str())?
+    {
+        return Err(ApiError::NotActivated);
+    }
+    Ok(json!({
+        "license_id": claims.jti,
+        "hwid": body.hwid,
+        "machine_file": machine_file(state, &claims, &body.hwid, ttl, now)?,
+    }))
 }
 
 /// Takes a seat and waits until it is durable; counts the result. A limited license that

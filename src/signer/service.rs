@@ -230,7 +230,8 @@ impl SignBody {
         let route = match route {
             "activate" => MachineRoute::Activate,
             "deactivate" => MachineRoute::Deactivate,
-            _ => return Err("`for` must be \"activate\" or \"deactivate\""),
+            "checkout" => MachineRoute::Checkout,
+            _ => return Err("`for` must be \"activate\", \"deactivate\" or \"checkout\""),
         };
         let (Some(product), Some(hwid)) = (self.product.as_deref(), self.hwid.as_deref()) else {
             return Err("a machine request needs `product` and `hwid`");

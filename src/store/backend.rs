@@ -149,6 +149,19 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// committed, `None` when it may. This runs on every check: backends keep it cheap.
     fn revocation(&self, license_id: &str) -> Result<Option<String>>;
 
+    // ---- status list --------------------------------------------------------------------
+
+    /// Atomically and durably reserves `count` status-list indexes, never handed out before
+    /// nor again: returns the first of the range `first..first + count`.
+    fn allocate_status_indexes(&self, count: u64) -> Result<u64>;
+
+    /// How many status-list indexes were ever reserved: the list's length.
+    fn status_indexes_allocated(&self) -> Result<u64>;
+
+    /// The status-list index and standing of every visible license that is not active and
+    /// has an index. Cheap: it reads the licenses whose standing changed, not every license.
+    fn inactive_statuses(&self) -> Result<Vec<(u64, LicenseStatus)>>;
+
     // ---- activations ------------------------------------------------------------------
 
     /// Atomically gives `activation.hwid` a seat on its license when fewer than `limit`
@@ -227,6 +240,9 @@ pub struct Imported {
     pub activations: Vec<Activation>,
     /// Batch marks, so that abandoned batches stay refused.
     pub batch_marks: Vec<(String, BatchMark)>,
+    /// Status-list indexes reserved: the target reserves at least as many, so that no
+    /// index of a copied license is handed out again.
+    pub status_allocated: u64,
 }
 
 /// Whether a key of `status` may become the active key.

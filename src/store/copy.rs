@@ -22,7 +22,7 @@ pub struct Copied {
 }
 
 /// The settings a copy carries over.
-const COPIED_SETTINGS: [&str; 3] = ["issuer", "created", "key_encryption"];
+const COPIED_SETTINGS: [&str; 4] = ["issuer", "created", "key_encryption", "status_uri"];
 
 impl Store {
     /// Everything this store holds, for [`Store::copy_to`].
@@ -40,6 +40,7 @@ impl Store {
             licenses: self.backend.licenses(&LicenseFilter::default())?,
             activations: self.backend.activations(None)?,
             batch_marks: self.backend.batch_marks()?,
+            status_allocated: self.backend.status_indexes_allocated()?,
         })
     }
 

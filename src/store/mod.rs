@@ -20,6 +20,7 @@ pub mod postgres;
 mod records;
 mod replay;
 pub mod sled;
+mod status;
 
 pub use activations::{Activated, Machine, MAX_MACHINE_FIELD};
 pub use backend::{Backend, Health, Imported};
@@ -32,6 +33,7 @@ pub use records::{
 };
 pub use replay::RememberedRequest;
 pub use sled::{BATCH_CACHE_MB, DEFAULT_CACHE_MB, SERVER_CACHE_MB};
+pub use status::{StatusRange, DEFAULT_STATUS_URI, STATUS_URI};
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -140,6 +140,10 @@ pub struct LicenseRecord {
     /// The order reference of a batch row (`ref`), unique per product.
     #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
     pub order_ref: Option<String>,
+    /// The license's index in the store's status list; absent on licenses issued before
+    /// status lists (their JWT has no `status` claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_idx: Option<u64>,
 }
 
 impl LicenseRecord {
@@ -158,6 +162,11 @@ impl LicenseRecord {
             expires: issued.claims.exp,
             max_activations: issued.claims.max_activations,
             order_ref: None,
+            status_idx: issued
+                .claims
+                .status
+                .as_ref()
+                .map(|status| status.status_list.idx),
         }
     }
 

@@ -291,6 +291,9 @@ impl SledBackend {
     }
 }
 
+/// The `meta` key of the number of status-list indexes reserved so far.
+const STATUS_ALLOCATED: &str = "status_allocated";
+
 /// How many licenses [`Backend::abandon_batch`] removes per pass.
 const REMOVE_CHUNK: usize = 1024;
 
@@ -640,6 +643,48 @@ impl Backend for SledBackend {
             .map(|text| String::from_utf8_lossy(&text).into_owned()))
     }
 
+    /// A transaction on the `status_allocated` counter in `meta`, then a flush.
+    fn allocate_status_indexes(&self, count: u64) -> Result<u64> {
+        let result = self.meta.transaction(|meta| {
+            let first = meta.get(STATUS_ALLOCATED)?.map(|v| be_u64(&v)).unwrap_or(0);
+            let Some(next) = first.checked_add(count) else {
+                return Err(ConflictableTransactionError::Abort(Error::Store(
+                    "the status list has no index left".into(),
+                )));
+            };
+            meta.insert(STATUS_ALLOCATED, &next.to_be_bytes())?;
+            Ok(first)
+        });
+        let first = unwrap_transaction(result)?;
+        self.flush()?;
+        Ok(first)
+    }
+
+    fn status_indexes_allocated(&self) -> Result<u64> {
+        Ok(self
+            .meta
+            .get(STATUS_ALLOCATED)?
+            .map(|v| be_u64(&v))
+            .unwrap_or(0))
+    }
+
+    /// The `revocations` index names every license that is not active; only those records
+    /// are read.
+    fn inactive_statuses(&self) -> Result<Vec<(u64, LicenseStatus)>> {
+        let mut out = Vec::new();
+        for id in self.revocations.iter().keys() {
+            let id = id?;
+            let Some(record) = self.license(&String::from_utf8_lossy(&id))? else {
+                continue;
+            };
+            if let (Some(idx), false) = (record.status_idx, record.status == LicenseStatus::Active)
+            {
+                out.push((idx, record.status));
+            }
+        }
+        Ok(out)
+    }
+
     /// One transaction over `activations` and `seats`, so concurrent activations of one
     /// license serialize on its `seats` entry (sled retries the loser) and the count can
     /// never pass the limit, whatever the concurrency.
@@ -841,6 +886,10 @@ impl Backend for SledBackend {
             if !self.meta.contains_key(name)? {
                 self.meta.insert(name.as_bytes(), value.as_bytes())?;
             }
+        }
+        let allocated = self.status_indexes_allocated()?;
+        if records.status_allocated > allocated {
+            self.allocate_status_indexes(records.status_allocated - allocated)?;
         }
         for key in &records.keys {
             self.keys

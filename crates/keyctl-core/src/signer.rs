@@ -263,6 +263,8 @@ pub enum MachineRoute {
     Activate,
     /// `POST /v1/deactivate`.
     Deactivate,
+    /// `POST /v1/machines/checkout`.
+    Checkout,
 }
 
 impl MachineRoute {
@@ -271,6 +273,7 @@ impl MachineRoute {
         match self {
             MachineRoute::Activate => "POST /v1/activate",
             MachineRoute::Deactivate => "POST /v1/deactivate",
+            MachineRoute::Checkout => "POST /v1/machines/checkout",
         }
     }
 }

@@ -545,7 +545,7 @@ fn product_from_row(row: &Row) -> Product {
 }
 
 const LICENSE_COLUMNS: &str =
-    "id, short_key, jwt, secret, status, reason, created, licensee, products, expires, max_activations, ref";
+    "id, short_key, jwt, secret, status, reason, created, licensee, products, expires, max_activations, ref, status_idx";
 
 /// A license status as stored.
 pub(super) fn parse_license_status(status: &str) -> Option<LicenseStatus> {
@@ -572,6 +572,9 @@ fn license_from_row(row: &Row) -> Result<LicenseRecord> {
         expires: row.get(9),
         max_activations: row.get(10),
         order_ref: row.get(11),
+        status_idx: row
+            .get::<_, Option<i64>>(12)
+            .map(|idx| u64::try_from(idx).unwrap_or(0)),
     })
 }
 
@@ -625,12 +628,13 @@ async fn insert_license_rows(
     let sql = format!(
         "INSERT INTO licenses ({LICENSE_COLUMNS}, change_seq)
          SELECT id, short_key, jwt, secret, status, reason, created, licensee,
-                string_to_array(products, ','), expires, max_activations, ref,
+                string_to_array(products, ','), expires, max_activations, ref, status_idx,
                 CASE WHEN status = 'active' THEN 0 ELSE nextval('keyctl_change_seq') END
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::int8[], $8::text[], $9::text[], $10::int8[], $11::int8[], $12::text[])
+                     $7::int8[], $8::text[], $9::text[], $10::int8[], $11::int8[], $12::text[],
+                     $13::int8[])
               AS r(id, short_key, jwt, secret, status, reason, created, licensee, products,
-                   expires, max_activations, ref)
+                   expires, max_activations, ref, status_idx)
          {}",
         if tolerant {
             "ON CONFLICT DO NOTHING"
@@ -653,6 +657,13 @@ async fn insert_license_rows(
         let expires: Vec<Option<i64>> = chunk.iter().map(|r| r.expires).collect();
         let max: Vec<Option<i64>> = chunk.iter().map(|r| r.max_activations).collect();
         let refs: Vec<Option<&str>> = chunk.iter().map(|r| r.order_ref.as_deref()).collect();
+        let status_idx: Vec<Option<i64>> = chunk
+            .iter()
+            .map(|r| {
+                r.status_idx
+                    .map(|idx| i64::try_from(idx).unwrap_or(i64::MAX))
+            })
+            .collect();
         execute(
             db,
             &sql,
@@ -669,6 +680,7 @@ async fn insert_license_rows(
                 &expires,
                 &max,
                 &refs,
+                &status_idx,
             ],
         )
         .await?;
@@ -1152,6 +1164,54 @@ impl Backend for PgBackend {
             .map_err(|why| Error::store_unavailable(&self.name, why))
     }
 
+    /// One conditional UPDATE of the `status_list` row, committed before it returns.
+    fn allocate_status_indexes(&self, wanted: u64) -> Result<u64> {
+        let wanted = i64::try_from(wanted)
+            .map_err(|_| Error::invalid("status list", "too many indexes at once"))?;
+        self.run(async {
+            let rows = self
+                .query(
+                    "UPDATE status_list SET allocated = allocated + $1
+                     WHERE allocated <= 9223372036854775807 - $1
+                     RETURNING allocated - $1",
+                    &[&wanted],
+                )
+                .await?;
+            let first: i64 = rows
+                .first()
+                .map(|row| row.get(0))
+                .ok_or_else(|| Error::Store("the status list has no index left".into()))?;
+            Ok(count(first))
+        })
+    }
+
+    fn status_indexes_allocated(&self) -> Result<u64> {
+        self.run(async {
+            let rows = self.query("SELECT allocated FROM status_list", &[]).await?;
+            Ok(rows.first().map_or(0, |row| count(row.get(0))))
+        })
+    }
+
+    /// An index-only read of the partial index `licenses_inactive`.
+    fn inactive_statuses(&self) -> Result<Vec<(u64, LicenseStatus)>> {
+        self.run_long(async {
+            self.query(
+                "SELECT status_idx, status FROM licenses
+                 WHERE status <> 'active' AND status_idx IS NOT NULL",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                let status: &str = row.get(1);
+                let status = parse_license_status(status)
+                    .ok_or_else(|| damaged("license status", status))?;
+                Ok((count(row.get(0)), status))
+            })
+            .collect()
+        })
+    }
+
     /// `GRANT_SEAT`. When a first activation of the same machine commits while this one
     /// waits for the row, the insert violates the key: run once more, and it renews.
     fn grant_seat(&self, activation: &Activation, limit: Option<u64>) -> Result<Activated> {
@@ -1559,6 +1619,13 @@ impl PgBackend {
             .await?;
         }
         insert_license_rows(tx, &records.licenses, true).await?;
+        let allocated = i64::try_from(records.status_allocated).unwrap_or(i64::MAX);
+        execute(
+            tx,
+            "UPDATE status_list SET allocated = greatest(allocated, $1)",
+            &[&allocated],
+        )
+        .await?;
         let (products, order_refs, ids) = ref_rows(&records.licenses);
         execute(
             tx,

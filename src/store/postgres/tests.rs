@@ -125,6 +125,7 @@ fn license(id: &str, max_activations: Option<i64>) -> LicenseRecord {
         expires: None,
         max_activations,
         order_ref: None,
+        status_idx: None,
     }
 }
 
@@ -584,6 +585,7 @@ fn a_copy_twice_is_a_copy_once() {
         licenses: vec![license("lic_copied_1", Some(5)), revoked],
         activations: vec![machine("lic_copied_1", "a"), machine("lic_copied_1", "b")],
         batch_marks: vec![],
+        status_allocated: 0,
     };
     backend.import(&records).unwrap();
     backend.import(&records).unwrap();
@@ -725,4 +727,50 @@ fn a_sled_store_copies_into_postgres_twice_with_the_same_counts() {
         copy.active_key_public().unwrap().kid(),
         sled.active_key_public().unwrap().kid()
     );
+}
+
+#[test]
+fn a_version_1_store_is_refused_until_migrated_and_its_licenses_keep_no_status_index() {
+    let Some(db) = TestDb::new("a_version_1_store_is_refused_until_migrated") else {
+        return;
+    };
+    let backend = db.store();
+    backend
+        .insert_licenses(&[license("lic_before_lists", None)])
+        .unwrap();
+    drop(backend);
+    // The schema as version 1 left it.
+    db.sql(
+        "DROP TABLE status_list; DROP INDEX licenses_inactive;
+         ALTER TABLE licenses DROP COLUMN status_idx;
+         DELETE FROM keyctl_schema_migrations WHERE version = 2",
+    );
+    let err = open(&db.url, &OpenOptions::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::SchemaOutdated {
+                found: 1,
+                expected: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(migrate(&db.url).unwrap(), (1, 2));
+    let backend = open(&db.url, &OpenOptions::default()).unwrap();
+    let old = backend.license("lic_before_lists").unwrap().unwrap();
+    assert_eq!(old.status_idx, None);
+    assert_eq!(backend.allocate_status_indexes(3).unwrap(), 0);
+    assert_eq!(backend.status_indexes_allocated().unwrap(), 3);
+    backend
+        .update_license_status(
+            "lic_before_lists",
+            LicenseStatus::Active,
+            LicenseStatus::Revoked,
+            None,
+        )
+        .unwrap();
+    // A license without an index is not in the list.
+    assert_eq!(backend.inactive_statuses().unwrap(), []);
 }
