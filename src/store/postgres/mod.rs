@@ -725,7 +725,7 @@ WITH license AS (
     UPDATE activations a
     SET last_seen = $3, machine = coalesce($4, a.machine), \"user\" = coalesce($5, a.\"user\")
     FROM license
-    WHERE a.license_id = license.id AND a.hwid = $2
+    WHERE a.license_id = $1 AND a.hwid = $2
     RETURNING license.seats
 ), taken AS (
     UPDATE licenses l SET seats = l.seats + 1

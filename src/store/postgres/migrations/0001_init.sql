@@ -58,8 +58,10 @@ CREATE TABLE refs (
     PRIMARY KEY (product, ref)
 );
 
+-- license_id compares as licenses.id does (COLLATE "C"): with another collation, a join
+-- on the two cannot use this table's primary key, and every activation scanned the table.
 CREATE TABLE activations (
-    license_id text NOT NULL,
+    license_id text COLLATE "C" NOT NULL,
     hwid       text NOT NULL,
     machine    text,
     "user"     text,
