@@ -387,8 +387,16 @@ fn a_stale_view_refuses_checks_until_refreshed() {
     drop(db.store());
     let backend = db.open_polling(Duration::from_secs(3600));
     assert_eq!(backend.health(), Health::Up);
+    backend
+        .insert_licenses(&[license("lic_cached", None)])
+        .unwrap();
+    assert!(backend.license("lic_cached").unwrap().is_some());
     backend.view.age_by(Duration::from_secs(5));
     let err = backend.revocation("lic_any").unwrap_err();
+    assert!(matches!(err, Error::StoreUnavailable(_)), "{err}");
+    // A remembered license is not given out from a stale view either, nor looked up (a
+    // partitioned database could hold the query for seconds): refused at once.
+    let err = backend.license("lic_cached").unwrap_err();
     assert!(matches!(err, Error::StoreUnavailable(_)), "{err}");
     assert!(matches!(backend.health(), Health::Down(_)));
     // A change of this process refreshes the view, as the watcher's poll would.
