@@ -418,6 +418,22 @@ impl PgBackend {
         }
     }
 
+    /// The product whose `column` is `value`, read from the database and remembered.
+    fn read_product(&self, column: &str, value: &(dyn ToSql + Sync)) -> Result<Option<Product>> {
+        let product = self.run(async {
+            let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE {column} = $1");
+            Ok(self
+                .query(&sql, &[value])
+                .await?
+                .first()
+                .map(product_from_row))
+        })?;
+        if let Some(product) = &product {
+            self.view.cache.remember_product(product);
+        }
+        Ok(product)
+    }
+
     /// A pooled connection.
     async fn client(&self) -> Result<Object> {
         self.pool.get().await.map_err(|err| match err {
@@ -1015,42 +1031,20 @@ impl Backend for PgBackend {
 
     /// Products never change once added: remembered (see `cache.rs`).
     fn product_by_id(&self, id: &str) -> Result<Option<Product>> {
-        if let Some(product) = self.view.cache.product(id) {
-            return Ok(Some(product));
+        match self.view.cache.product(id) {
+            Some(product) => Ok(Some(product)),
+            None => self.read_product("id", &id),
         }
-        let product = self.run(async {
-            let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1");
-            Ok(self
-                .query(&sql, &[&id])
-                .await?
-                .first()
-                .map(product_from_row))
-        })?;
-        if let Some(product) = &product {
-            self.view.cache.remember_product(product);
-        }
-        Ok(product)
     }
 
     fn product_by_number(&self, number: u64) -> Result<Option<Product>> {
         if let Some(product) = self.view.cache.product_by_number(number) {
             return Ok(Some(product));
         }
-        let Ok(sql_number) = i64::try_from(number) else {
-            return Ok(None);
-        };
-        let product = self.run(async {
-            let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE number = $1");
-            Ok(self
-                .query(&sql, &[&sql_number])
-                .await?
-                .first()
-                .map(product_from_row))
-        })?;
-        if let Some(product) = &product {
-            self.view.cache.remember_product(product);
+        match i64::try_from(number) {
+            Ok(number) => self.read_product("number", &number),
+            Err(_) => Ok(None),
         }
-        Ok(product)
     }
 
     /// One transaction; a license that is not active (a copy) takes a change number.
