@@ -21,6 +21,7 @@ use std::fs::{DirBuilder, File};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
@@ -168,19 +169,7 @@ impl SledBackend {
         // sled creates its files with the umask: they go into a directory only we can enter,
         // and are narrowed to 0600 once sled has made them.
         create_private_dir(&path.join("db"))?;
-        let db = sled::Config::new()
-            .path(path.join("db"))
-            .cache_capacity(cache_bytes(cache_mb))
-            .open()
-            .map_err(|err| match err {
-                // We hold keyctl.lock, yet sled's own lock on db/db is taken: someone
-                // removed or replaced keyctl.lock under a running keyctl (a `serve`, most
-                // likely), and we locked a new file. sled 0.34 reports this only as text.
-                sled::Error::Io(e) if e.to_string().starts_with("could not acquire lock") => {
-                    Error::StoreInUse { path: path.into() }
-                }
-                err => err.into(),
-            })?;
+        let db = open_sled(path, cache_mb)?;
         make_private(path)?;
         let data_path = path.join("db").join("db");
         let data_file = File::open(&data_path).map_err(|e| Error::io(&data_path, e))?;
@@ -1093,6 +1082,37 @@ pub(crate) fn unwrap_transaction<T>(
 }
 
 /// sled's page cache in bytes: `KEYCTL_CACHE_MB` megabytes when set, else `default_mb`.
+/// How long an open waits for sled's own lock while holding `keyctl.lock`.
+const SLED_LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Opens the sled database in `path/db`, whose `keyctl.lock` the caller holds.
+///
+/// sled's lock on `db/db` can then be held for only two reasons. A store just dropped in this
+/// process keeps it until sled's background threads have finished (sled 0.34 releases it
+/// asynchronously), which takes milliseconds: we wait for that, bounded. Or someone removed
+/// or replaced `keyctl.lock` under a running keyctl (a `serve`, most likely) and we locked a
+/// new file: that is reported as in use once the wait is over.
+fn open_sled(path: &Path, cache_mb: u64) -> Result<sled::Db> {
+    let deadline = Instant::now() + SLED_LOCK_WAIT;
+    loop {
+        let opened = sled::Config::new()
+            .path(path.join("db"))
+            .cache_capacity(cache_bytes(cache_mb))
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            // sled 0.34 reports this only as text.
+            Err(sled::Error::Io(e)) if e.to_string().starts_with("could not acquire lock") => {
+                if Instant::now() >= deadline {
+                    return Err(Error::StoreInUse { path: path.into() });
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
 fn cache_bytes(default_mb: u64) -> u64 {
     let megabytes = std::env::var("KEYCTL_CACHE_MB")
         .ok()
