@@ -371,7 +371,37 @@ fn output_to_a_closed_pipe_issues_nothing() {
         )
     );
     assert_eq!(license_count(&sandbox), 0);
-    assert_never_issued(&sandbox, &serde_json::from_str(&first).unwrap());
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_never_issued(&sandbox, &first);
+
+    // Offline too, where only the status list can say so: the batch's indexes are revoked.
+    let list = sandbox.path("list.jwt");
+    sandbox
+        .run(["status-list", "publish", "--out", &list])
+        .success();
+    let pem = sandbox.run(["key", "export"]).success().to_owned();
+    let product = Sandbox::new();
+    let pem = product.write("vendor.pub.pem", pem);
+    let list = product.write("list.jwt", std::fs::read(&list).unwrap());
+    let id = first["id"].as_str().unwrap();
+    let jwt = first["jwt"].as_str().unwrap();
+    let verified = product.run([
+        "verify",
+        jwt,
+        "--product",
+        "app",
+        "--public-key",
+        &pem,
+        "--status-list",
+        &list,
+    ]);
+    assert!(
+        verified.code == 8
+            && verified
+                .stdout
+                .starts_with(&format!("revoked: {id}: revoked (status list of ")),
+        "{verified:?}"
+    );
 }
 
 #[test]

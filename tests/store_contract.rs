@@ -366,6 +366,7 @@ fn a_batch_is_hidden_until_committed_and_refused_forever_when_abandoned() {
                     let request = IssueRequest {
                         licensee: format!("user{i}"),
                         products: vec!["app".into()],
+                        status: Some(batch.status().reference(i as u64)),
                         ..IssueRequest::default()
                     };
                     let issued = issuer.issue(&request, NOW, batch.millis()).unwrap();
@@ -376,7 +377,7 @@ fn a_batch_is_hidden_until_committed_and_refused_forever_when_abandoned() {
                 })
                 .collect::<Vec<_>>()
         };
-        let batch = store.begin_batch(NOW, None).unwrap();
+        let batch = store.begin_batch(NOW, None, 3).unwrap();
         let kept = staged(&batch, "A", 3);
         store.stage_licenses(&batch, &kept).unwrap();
         let id = kept[0].id.as_str();
@@ -395,7 +396,8 @@ fn a_batch_is_hidden_until_committed_and_refused_forever_when_abandoned() {
             kept[2].id
         );
 
-        let failed = store.begin_batch(NOW, None).unwrap();
+        let failed = store.begin_batch(NOW, None, 2).unwrap();
+        assert_eq!((batch.status().first, failed.status().first), (0, 3));
         assert_ne!(failed.id(), batch.id());
         let again = staged(&failed, "A", 1);
         let err = store.stage_licenses(&failed, &again).unwrap_err();
@@ -412,6 +414,12 @@ fn a_batch_is_hidden_until_committed_and_refused_forever_when_abandoned() {
             Some(NEVER_ISSUED)
         );
         assert_eq!(store.licenses(&LicenseFilter::default()).unwrap().len(), 3);
+        // Offline too: the status list revokes every index the abandoned batch reserved,
+        // whether or not a license was staged with it, and none of the committed batch.
+        let list = store.status_list().unwrap();
+        let statuses: Vec<_> = (0..6).map(|idx| list.get(idx)).collect();
+        assert_eq!(statuses, [0, 0, 0, 1, 1, 0].map(Some));
+        assert_eq!(list.capacity(), 8, "5 indexes reserved, in whole bytes");
     });
 }
 

@@ -246,7 +246,7 @@ pub fn issue_all(
         ),
         Output::Stream(_) => None,
     };
-    let batch = store.begin_batch(issuance.now, dir)?;
+    let batch = store.begin_batch(issuance.now, dir, checked.valid)?;
     let abandon = |err: Error| {
         // Should this fail too, the batch stays hidden and the next open removes it.
         let _ = store.abandon_batch(&batch);
@@ -330,8 +330,7 @@ fn stage_and_write<W: Write + Send>(
     let store = issuance.store;
     let issuer = Issuer::new(&store.issuer()?, &store.active_key()?);
     let mut indexes = StatusIndexes {
-        store,
-        range: store.reserve_status(checked.valid)?,
+        range: batch.status(),
         used: 0,
     };
     // Rows that failed pass one were rejected there (or stopped the batch), and rows whose
@@ -383,11 +382,11 @@ fn stage_and_write<W: Write + Send>(
     })
 }
 
-/// The batch's status-list indexes: one range, reserved for the rows pass one found valid,
-/// handed out in input order. If the batch is abandoned, its indexes are simply never used.
+/// The batch's status-list indexes: the range its mark records, reserved for the rows pass
+/// one found valid, handed out in input order. If the batch is abandoned, the store's status
+/// list marks the whole range revoked.
 struct StatusIndexes<'a> {
-    store: &'a Store,
-    range: StatusRange,
+    range: &'a StatusRange,
     used: u64,
 }
 
@@ -396,10 +395,14 @@ impl StatusIndexes<'_> {
     fn assign(&mut self, chunk: &mut [(u64, RowRequest)]) -> Result<()> {
         let count = chunk.len() as u64;
         if self.used + count > self.range.count {
-            // Pass two finds the rows pass one counted, with the store locked meanwhile;
-            // were there more, they would get a range of their own rather than a reused index.
-            self.range = self.store.reserve_status(count)?;
-            self.used = 0;
+            // Pass two finds at most the rows pass one counted (rows are only ever skipped
+            // in between), unless the input itself changed. An index outside the recorded
+            // range would not be revoked should the batch fail, so the batch stops.
+            return Err(Error::Conflict(format!(
+                "the input has more rows to issue than the {} its first reading found; \
+                 was it changed while the batch ran?",
+                self.range.count
+            )));
         }
         for (n, (_, row)) in (self.used..).zip(chunk.iter_mut()) {
             row.request.status = Some(self.range.reference(n));

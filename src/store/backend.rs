@@ -53,8 +53,9 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Whether the database is reachable and this process's view of it is fresh.
     fn health(&self) -> Health;
 
-    /// A number that changes whenever keys or a license's standing changed in a way this
-    /// process did not make itself (another replica, the CLI). Embedded stores: always 0.
+    /// A number that changes whenever keys, a license's standing, the abandoned batches or
+    /// the status URI changed in a way this process did not make itself (another replica,
+    /// the CLI). Embedded stores: always 0.
     fn change_version(&self) -> u64;
 
     /// Marks a store that [`super::Store::init`] has filled as complete: until then it is

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 
+use super::status::StatusRange;
 use super::{LicenseRecord, Store};
 use crate::error::{Error, Result};
 use crate::license::new_license_id;
@@ -47,6 +48,28 @@ pub struct BatchMark {
     pub started: Timestamp,
     /// The temporary output file, removed when the batch is abandoned.
     pub output: Option<PathBuf>,
+    /// The status-list indexes the batch reserved for its licenses, recorded before any
+    /// license carries one: when the batch is abandoned, the store's status list marks them
+    /// revoked, so that a license the batch wrote out before it failed is refused offline
+    /// too. `None` for a mark written before status lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ReservedIndexes>,
+}
+
+/// A range of status-list indexes, `first..first + count`, as a batch mark records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservedIndexes {
+    /// The first index.
+    pub first: u64,
+    /// How many.
+    pub count: u64,
+}
+
+impl ReservedIndexes {
+    /// Every index of the range.
+    pub fn indexes(&self) -> std::ops::Range<u64> {
+        self.first..self.first.saturating_add(self.count)
+    }
 }
 
 /// Where a batch that is not committed stands.
@@ -65,6 +88,7 @@ pub struct StagedBatch {
     prefix: String,
     millis: u64,
     output: Option<PathBuf>,
+    status: StatusRange,
 }
 
 impl StagedBatch {
@@ -82,6 +106,11 @@ impl StagedBatch {
     pub fn output(&self) -> Option<&Path> {
         self.output.as_deref()
     }
+
+    /// The status-list indexes reserved for the batch's licenses.
+    pub fn status(&self) -> &StatusRange {
+        &self.status
+    }
 }
 
 /// The name of a batch's temporary output file: hidden, and recognisably keyctl's.
@@ -90,10 +119,19 @@ fn output_name(batch_id: &str) -> String {
 }
 
 impl Store {
-    /// Starts a batch issued at `now`: picks its millisecond, and records it as staging,
-    /// with its temporary output file in `output_dir` if the output goes to a file. The
-    /// record is durable before this returns, so the file is never there unrecorded.
-    pub fn begin_batch(&self, now: Timestamp, output_dir: Option<&Path>) -> Result<StagedBatch> {
+    /// Starts a batch of `licenses` issued at `now`: reserves their status-list indexes,
+    /// picks its millisecond, and records it as staging, with the indexes and its temporary
+    /// output file in `output_dir` if the output goes to a file. The record is durable
+    /// before this returns, so neither the file nor a license with one of the indexes is
+    /// ever there unrecorded.
+    pub fn begin_batch(
+        &self,
+        now: Timestamp,
+        output_dir: Option<&Path>,
+        licenses: u64,
+    ) -> Result<StagedBatch> {
+        // Reserved first: should the mark never be written, the indexes are merely unused.
+        let status = self.reserve_status(licenses)?;
         let second = u64::try_from(now).unwrap_or(0) * 1000;
         // Millisecond 0 is what single issues use; try the others from a random one.
         let first = OsRng.next_u32() % 999;
@@ -104,11 +142,16 @@ impl Store {
                 output: output_dir.map(|dir| dir.join(output_name(&prefix["lic_".len()..]))),
                 prefix,
                 millis,
+                status: status.clone(),
             };
             let mark = BatchMark {
                 state: MarkState::Staging,
                 started: now,
                 output: batch.output.clone(),
+                status: Some(ReservedIndexes {
+                    first: status.first,
+                    count: status.count,
+                }),
             };
             if self.backend.begin_batch(&batch.prefix, &mark)? {
                 return Ok(batch);

@@ -839,11 +839,13 @@ impl Backend for SledBackend {
                 self.remove_staged(record)?;
             }
         }
-        let started = self.mark(prefix)?.map_or(0, |mark| mark.started);
+        let staged = self.mark(prefix)?;
         let mark = BatchMark {
             state: MarkState::Abandoned,
-            started,
+            started: staged.as_ref().map_or(0, |mark| mark.started),
             output: None,
+            // Kept: the status list revokes the indexes of an abandoned batch.
+            status: staged.and_then(|mark| mark.status),
         };
         self.batches.insert(prefix, to_json(&mark))?;
         self.flush()
@@ -1234,7 +1236,7 @@ mod tests {
         let path = dir.path().join("store");
         let (store, trees) = sled_store(&path, "Acme");
 
-        let committed = store.begin_batch(NOW, None).unwrap();
+        let committed = store.begin_batch(NOW, None, 1).unwrap();
         let kept = licenses(&store, &committed, "A", 2);
         store.stage_licenses(&committed, &kept).unwrap();
         let id = kept[0].id.as_str();
@@ -1250,7 +1252,7 @@ mod tests {
         assert_eq!(store.issued_ref("web", "A-0").unwrap().as_deref(), Some(id));
 
         // A run that dies while staging: its licenses, indexes and output are left behind.
-        let died = store.begin_batch(NOW, Some(dir.path())).unwrap();
+        let died = store.begin_batch(NOW, Some(dir.path()), 1).unwrap();
         assert_ne!(died.id(), committed.id());
         let output = died.output().unwrap().to_owned();
         assert_eq!(

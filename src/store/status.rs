@@ -4,7 +4,8 @@
 
 use keyctl_core::status_list::{Status, StatusList, StatusReference};
 
-use super::{LicenseStatus, Store};
+use super::batches::MarkState;
+use super::{LicenseStatus, ReservedIndexes, Store};
 use crate::error::Result;
 
 /// The setting holding the list's URI (the `uri` of every license's `status` claim).
@@ -72,10 +73,18 @@ impl Store {
     }
 
     /// The list as it stands: one entry per index ever reserved, the licenses that are not
-    /// active marked revoked or suspended.
+    /// active marked revoked or suspended, and every index of an abandoned batch revoked
+    /// (its licenses were never issued, yet some may have been written out).
     pub fn status_list(&self) -> Result<StatusList> {
         let len = self.backend.status_indexes_allocated()?;
-        let entries = self
+        let never_issued: Vec<ReservedIndexes> = self
+            .backend
+            .batch_marks()?
+            .into_iter()
+            .filter(|(_, mark)| mark.state == MarkState::Abandoned)
+            .filter_map(|(_, mark)| mark.status)
+            .collect();
+        let inactive = self
             .backend
             .inactive_statuses()?
             .into_iter()
@@ -87,6 +96,11 @@ impl Store {
                 };
                 (idx, status)
             });
-        Ok(StatusList::build(len, entries)?)
+        let abandoned = never_issued
+            .iter()
+            .flat_map(ReservedIndexes::indexes)
+            .filter(|&idx| idx < len)
+            .map(|idx| (idx, Status::Revoked));
+        Ok(StatusList::build(len, inactive.chain(abandoned))?)
     }
 }

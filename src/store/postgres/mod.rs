@@ -49,7 +49,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
 use super::backend::{Backend, Health, Imported};
-use super::batches::MarkState;
+use super::batches::{MarkState, ReservedIndexes};
 use super::location::redact_password;
 use super::sled::{active_not_retired, key_exists, ref_taken};
 use super::{
@@ -613,12 +613,29 @@ fn mark_from_row(row: &Row) -> Result<(String, BatchMark)> {
         "abandoned" => MarkState::Abandoned,
         other => return Err(damaged("batch mark", other)),
     };
+    let status = match (row.get::<_, Option<i64>>(4), row.get::<_, Option<i64>>(5)) {
+        (Some(first), Some(count)) => Some(ReservedIndexes {
+            first: u64::try_from(first).map_err(|_| damaged("batch mark", "status_first"))?,
+            count: u64::try_from(count).map_err(|_| damaged("batch mark", "status_count"))?,
+        }),
+        _ => None,
+    };
     let mark = BatchMark {
         state,
         started: row.get(2),
         output: row.get::<_, Option<String>>(3).map(PathBuf::from),
+        status,
     };
     Ok((row.get(0), mark))
+}
+
+/// A mark's status-list range as its two columns.
+fn mark_indexes(mark: &BatchMark) -> (Option<i64>, Option<i64>) {
+    let column = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    match mark.status {
+        Some(range) => (Some(column(range.first)), Some(column(range.count))),
+        None => (None, None),
+    }
 }
 
 fn mark_state(state: MarkState) -> &'static str {
@@ -1369,13 +1386,21 @@ impl Backend for PgBackend {
     /// (which `LIKE $1 || '%'` would not be).
     fn begin_batch(&self, prefix: &str, mark: &BatchMark) -> Result<bool> {
         let output = mark.output.as_ref().map(|p| p.display().to_string());
+        let (first, count) = mark_indexes(mark);
         self.run(self.write_mark(
-            "INSERT INTO batches (prefix, state, started, output)
-             SELECT $1, $2, $3, $4
+            "INSERT INTO batches (prefix, state, started, output, status_first, status_count)
+             SELECT $1, $2, $3, $4, $5, $6
              WHERE NOT EXISTS (SELECT 1 FROM licenses WHERE id >= $1 AND id < $1 || '~')
              ON CONFLICT (prefix) DO NOTHING
              RETURNING 1",
-            &[&prefix, &mark_state(mark.state), &mark.started, &output],
+            &[
+                &prefix,
+                &mark_state(mark.state),
+                &mark.started,
+                &output,
+                &first,
+                &count,
+            ],
         ))
     }
 
@@ -1434,7 +1459,8 @@ impl Backend for PgBackend {
     fn batch_marks(&self) -> Result<Vec<(String, BatchMark)>> {
         self.run(async {
             self.query(
-                "SELECT prefix, state, started, output FROM batches ORDER BY prefix",
+                "SELECT prefix, state, started, output, status_first, status_count
+                 FROM batches ORDER BY prefix",
                 &[],
             )
             .await?
@@ -1609,11 +1635,20 @@ impl PgBackend {
         }
         for (prefix, mark) in &records.batch_marks {
             let output = mark.output.as_ref().map(|p| p.display().to_string());
+            let (first, count) = mark_indexes(mark);
             execute(
                 tx,
-                "INSERT INTO batches (prefix, state, started, output) VALUES ($1, $2, $3, $4)
+                "INSERT INTO batches (prefix, state, started, output, status_first, status_count)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT DO NOTHING",
-                &[prefix, &mark_state(mark.state), &mark.started, &output],
+                &[
+                    prefix,
+                    &mark_state(mark.state),
+                    &mark.started,
+                    &output,
+                    &first,
+                    &count,
+                ],
             )
             .await?;
         }

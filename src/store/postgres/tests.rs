@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rand_core::{OsRng, RngCore};
 
 use super::*;
-use crate::store::{Location, Store, NEVER_ISSUED};
+use crate::store::{Location, Store, NEVER_ISSUED, STATUS_URI};
 
 /// A database of its own for one test, dropped with it.
 struct TestDb {
@@ -338,6 +338,36 @@ fn a_request_one_process_remembered_is_a_replay_for_another() {
 }
 
 #[test]
+fn what_the_status_list_says_moves_another_process_change_version() {
+    let Some(db) = TestDb::new("what_the_status_list_says_moves_another_process_change") else {
+        return;
+    };
+    let writer = db.store();
+    let reader = db.store();
+    // A staging batch: hidden from checks, and not yet in the list.
+    let mark = BatchMark {
+        state: MarkState::Staging,
+        started: 1_700_000_000,
+        output: None,
+        status: Some(ReservedIndexes { first: 0, count: 2 }),
+    };
+    assert!(writer.begin_batch("lic_0000000001", &mark).unwrap());
+    assert!(eventually(|| matches!(
+        reader.revocation("lic_0000000001abcdef"),
+        Ok(Some(text)) if text == NEVER_ISSUED
+    )));
+    let before = reader.change_version();
+    // Abandoned, its indexes are revoked in the list; the URI is what new licenses carry.
+    writer.abandon_batch("lic_0000000001").unwrap();
+    assert!(eventually(|| reader.change_version() > before));
+    let before = reader.change_version();
+    writer
+        .set_setting(STATUS_URI, Some("https://licenses.example.com/status"))
+        .unwrap();
+    assert!(eventually(|| reader.change_version() > before));
+}
+
+#[test]
 fn a_notification_refreshes_another_process_view() {
     let Some(db) = TestDb::new("a_notification_refreshes_another_process_view") else {
         return;
@@ -474,6 +504,7 @@ fn a_killed_batch_leaves_its_ids_refused() {
         state: MarkState::Staging,
         started: 1_700_000_000,
         output: None,
+        status: Some(ReservedIndexes { first: 7, count: 2 }),
     };
     assert!(backend.begin_batch(prefix, &mark).unwrap());
     assert!(!backend.begin_batch(prefix, &mark).unwrap());
@@ -516,6 +547,7 @@ fn a_committed_batch_appears_whole_and_its_refs_count() {
         state: MarkState::Staging,
         started: 1_700_000_000,
         output: None,
+        status: Some(ReservedIndexes { first: 7, count: 2 }),
     };
     assert!(backend.begin_batch(prefix, &mark).unwrap());
     let rows: Vec<LicenseRecord> = (0..3)
@@ -751,6 +783,7 @@ fn a_version_1_store_is_refused_until_migrated_and_its_licenses_keep_no_status_i
     db.sql(
         "DROP TABLE status_list; DROP INDEX licenses_inactive;
          ALTER TABLE licenses DROP COLUMN status_idx;
+         ALTER TABLE batches DROP COLUMN status_first, DROP COLUMN status_count;
          DELETE FROM keyctl_schema_migrations WHERE version = 2",
     );
     let err = open(&db.url, &OpenOptions::default()).unwrap_err();

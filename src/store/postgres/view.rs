@@ -25,6 +25,7 @@ use tokio_postgres::{AsyncMessage, Client};
 
 use super::super::batches::PREFIX_LEN;
 use super::super::records::standing_text;
+use super::super::status::STATUS_URI;
 use super::super::{LicenseRecord, LicenseStatus, NEVER_ISSUED};
 use super::cache::Cache;
 use super::parse_license_status;
@@ -47,6 +48,10 @@ struct Standing {
     refused: HashMap<String, (LicenseStatus, Option<String>)>,
     /// Prefixes of batches that are not committed.
     marks: HashSet<String>,
+    /// Prefixes of the abandoned ones, whose indexes the status list revokes.
+    abandoned: HashSet<String>,
+    /// The status-list URI setting, which licenses issued from now on refer to.
+    status_uri: Option<String>,
 }
 
 /// The in-memory standing of licenses, see the module documentation.
@@ -62,7 +67,8 @@ pub(super) struct View {
     refreshed_ms: AtomicU64,
     /// Why the latest refresh failed, until one succeeds.
     failure: Mutex<Option<String>>,
-    /// Bumped whenever a key or a license's standing changed.
+    /// Bumped whenever a key, a license's standing, the abandoned batches or the status URI
+    /// changed: what checks and the status list depend on.
     version: AtomicU64,
     /// Refreshes the watcher began because a notification arrived (for tests).
     pub(super) notified_refreshes: AtomicU64,
@@ -152,7 +158,8 @@ impl View {
             .saturating_add(NEVER)
     }
 
-    /// Bumped whenever a key or a license's standing changed.
+    /// Bumped whenever a key, a license's standing, the abandoned batches or the status URI
+    /// changed: what checks and the status list depend on.
     pub(super) fn version(&self) -> u64 {
         self.version.load(Ordering::Acquire)
     }
@@ -170,8 +177,9 @@ impl View {
             .query(
                 "SELECT 'l', id, status, reason, change_seq FROM licenses WHERE change_seq > $1
                  UNION ALL SELECT 'k', kid, status, NULL, change_seq FROM keys WHERE change_seq > $1
-                 UNION ALL SELECT 'b', prefix, state, NULL, 0 FROM batches",
-                &[&*last],
+                 UNION ALL SELECT 'b', prefix, state, NULL, 0 FROM batches
+                 UNION ALL SELECT 's', name, value, NULL, 0 FROM settings WHERE name = $2",
+                &[&*last, &STATUS_URI],
             )
             .await?;
         self.cache.changed(
@@ -182,6 +190,8 @@ impl View {
         let mut standing = self.standing.write().unwrap_or_else(|e| e.into_inner());
         let mut changed = false;
         let mut marks = HashSet::new();
+        let mut abandoned = HashSet::new();
+        let mut status_uri = None;
         for row in &rows {
             let kind: &str = row.get(0);
             let id: String = row.get(1);
@@ -198,12 +208,20 @@ impl View {
                     };
                 }
                 "k" => changed = true,
+                "s" => status_uri = Some(row.get::<_, String>(2)),
                 _ => {
+                    if row.get::<_, &str>(2) == "abandoned" {
+                        abandoned.insert(id.clone());
+                    }
                     marks.insert(id);
                 }
             }
         }
+        // What the status list says changes with the abandoned batches and the URI too.
+        changed |= abandoned != standing.abandoned || status_uri != standing.status_uri;
         standing.marks = marks;
+        standing.abandoned = abandoned;
+        standing.status_uri = status_uri;
         drop(standing);
         if changed {
             self.version.fetch_add(1, Ordering::AcqRel);

@@ -14,3 +14,6 @@ CREATE TABLE status_list (
     allocated bigint NOT NULL CHECK (allocated >= 0)
 );
 INSERT INTO status_list (allocated) VALUES (0);
+
+-- The indexes a batch reserved, so that the list revokes them if the batch is abandoned.
+ALTER TABLE batches ADD COLUMN status_first bigint, ADD COLUMN status_count bigint;
