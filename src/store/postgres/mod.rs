@@ -49,7 +49,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
 use super::backend::{Backend, Health, Imported};
-use super::batches::{MarkState, ReservedIndexes};
+use super::batches::{remove_output, MarkState, ReservedIndexes};
 use super::location::redact_password;
 use super::sled::{active_not_retired, key_exists, ref_taken};
 use super::{
@@ -71,6 +71,10 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
 const CHANGE_LOCK: i64 = 0x6b65_7963_746c_0002;
 /// The advisory lock product inserts hold while they pick the next number.
 const PRODUCT_LOCK: i64 = 0x6b65_7963_746c_0003;
+/// With the hash of its prefix, the advisory lock a running batch holds in its staging
+/// transaction ("kctb"; two-key locks are a space apart from the one-key locks above): a
+/// `staging` mark whose lock is free belongs to a run that died.
+const BATCH_LOCK_CLASS: i32 = 0x6b63_7462;
 /// Rows per statement when many licenses are written at once.
 const ROWS_PER_STATEMENT: usize = 5000;
 /// The setting [`Backend::complete_init`] writes: a store without it is not complete.
@@ -127,7 +131,11 @@ pub fn open(url: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
         initialized.map(drop).ok_or_else(|| target.missing())
     }));
     match checked {
-        Ok(()) => Ok(Box::new(PgBackend::start(target, runtime, options)?)),
+        Ok(()) => {
+            let backend = PgBackend::start(target, runtime, options)?;
+            backend.abandon_dead_batches()?;
+            Ok(Box::new(backend))
+        }
         Err(err) => {
             // Not dropped: dropping a runtime inside another one (serve's) panics.
             runtime.shutdown_background();
@@ -1380,28 +1388,57 @@ impl Backend for PgBackend {
         })
     }
 
-    /// One statement, committed: the mark, unless the prefix has one or a license has it.
-    /// Ids compare bytewise and their characters sort below `~`, so the range is exactly
-    /// the ids with the prefix, read from the primary key's index even in a generic plan
-    /// (which `LIKE $1 || '%'` would not be).
+    /// Opens the batch's staging transaction and takes the batch's lock in it, then writes
+    /// the mark in one statement, committed, unless the prefix has one or a license has it.
+    /// The lock goes with the transaction (commit, abandon, or the run's death), so a mark
+    /// is never `staging` without its lock while the run lives. Ids compare bytewise and
+    /// their characters sort below `~`, so the range is exactly the ids with the prefix,
+    /// read from the primary key's index even in a generic plan (which `LIKE $1 || '%'`
+    /// would not be).
     fn begin_batch(&self, prefix: &str, mark: &BatchMark) -> Result<bool> {
         let output = mark.output.as_ref().map(|p| p.display().to_string());
         let (first, count) = mark_indexes(mark);
-        self.run(self.write_mark(
-            "INSERT INTO batches (prefix, state, started, output, status_first, status_count)
-             SELECT $1, $2, $3, $4, $5, $6
-             WHERE NOT EXISTS (SELECT 1 FROM licenses WHERE id >= $1 AND id < $1 || '~')
-             ON CONFLICT (prefix) DO NOTHING
-             RETURNING 1",
-            &[
-                &prefix,
-                &mark_state(mark.state),
-                &mark.started,
-                &output,
-                &first,
-                &count,
-            ],
-        ))
+        self.run(async {
+            // A connection of its own: a prefix already staging keeps its transaction.
+            let client = self.client().await?;
+            // Taken or not at once: a batch holding it has the prefix already.
+            let lock = "SELECT pg_try_advisory_xact_lock($1, hashtext($2))";
+            let locked = async {
+                client.batch_execute("BEGIN").await?;
+                let row = rows(&client, lock, &[&BATCH_LOCK_CLASS, &prefix]).await?;
+                Ok(row.first().is_some_and(|row| row.get::<_, bool>(0)))
+            };
+            let written = match locked.await {
+                Ok(true) => {
+                    self.write_mark(
+                        "INSERT INTO batches
+                             (prefix, state, started, output, status_first, status_count)
+                         SELECT $1, $2, $3, $4, $5, $6
+                         WHERE NOT EXISTS
+                             (SELECT 1 FROM licenses WHERE id >= $1 AND id < $1 || '~')
+                         ON CONFLICT (prefix) DO NOTHING
+                         RETURNING 1",
+                        &[
+                            &prefix,
+                            &mark_state(mark.state),
+                            &mark.started,
+                            &output,
+                            &first,
+                            &count,
+                        ],
+                    )
+                    .await
+                }
+                Ok(false) => Ok(false),
+                Err(err) => Err(self.fail(err)),
+            };
+            if let Ok(true) = written {
+                self.staging_lock().insert(prefix.to_owned(), client);
+            } else {
+                let _ = client.batch_execute("ROLLBACK").await;
+            }
+            written
+        })
     }
 
     /// In the batch's open transaction. A ref a visible license holds is left alone by the
@@ -1523,6 +1560,55 @@ async fn insert_key_row(
 }
 
 impl PgBackend {
+    /// Abandons every `staging` batch whose run died (its lock is free), as opening a sled
+    /// store does: removes its temporary output, if it is on this machine, and marks it
+    /// abandoned, so that the status list revokes its indexes. A batch still running holds
+    /// its lock and is left alone.
+    fn abandon_dead_batches(&self) -> Result<()> {
+        self.run_long(async {
+            let staging = self
+                .query(
+                    "SELECT prefix, output FROM batches WHERE state = 'staging'",
+                    &[],
+                )
+                .await?;
+            for row in &staging {
+                let (prefix, output): (&str, Option<&str>) = (row.get(0), row.get(1));
+                let mut client = self.client().await?;
+                let tx = client.transaction().await.map_err(|e| self.fail(e))?;
+                let free = rows(
+                    &tx,
+                    "SELECT pg_try_advisory_xact_lock($1, hashtext($2))",
+                    &[&BATCH_LOCK_CLASS, &prefix],
+                )
+                .await
+                .map_err(|e| self.fail(e))?
+                .first()
+                .is_some_and(|row| row.get::<_, bool>(0));
+                if !free {
+                    continue;
+                }
+                if let Some(output) = output {
+                    remove_output(Path::new(output))?;
+                }
+                execute(
+                    &tx,
+                    "UPDATE batches SET state = 'abandoned', output = NULL
+                     WHERE prefix = $1 AND state = 'staging'",
+                    &[&prefix],
+                )
+                .await
+                .map_err(|e| self.fail(e))?;
+                execute(&tx, "SELECT pg_notify('keyctl_changes', '')", &[])
+                    .await
+                    .map_err(|e| self.fail(e))?;
+                tx.commit().await.map_err(|e| self.fail(e))?;
+                self.refresh_after_commit(&client).await;
+            }
+            Ok(())
+        })
+    }
+
     /// A `Conflict` naming a license of `records` whose id or short key is stored.
     async fn existing_license(&self, client: &Object, records: &[LicenseRecord]) -> Error {
         let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();

@@ -493,8 +493,8 @@ fn an_outage_makes_the_store_unavailable_until_it_returns() {
 }
 
 #[test]
-fn a_killed_batch_leaves_its_ids_refused() {
-    let Some(db) = TestDb::new("a_killed_batch_leaves_its_ids_refused") else {
+fn a_killed_batch_stays_refused_and_the_next_open_abandons_it() {
+    let Some(db) = TestDb::new("a_killed_batch_stays_refused_and_the_next_open_abandons") else {
         return;
     };
     let prefix = "lic_0abcdefghj";
@@ -519,17 +519,27 @@ fn a_killed_batch_leaves_its_ids_refused() {
         other.revocation(&id).unwrap().as_deref(),
         Some(NEVER_ISSUED)
     );
-    // The run dies: its connection goes, and PostgreSQL rolls the transaction back.
+    // Opening the store leaves a batch that is running alone: its run holds its lock.
+    assert_eq!(
+        other.batch_marks().unwrap(),
+        vec![(prefix.to_owned(), mark.clone())]
+    );
+    // The run dies: its connection goes, PostgreSQL rolls the transaction back and frees
+    // the lock, and the next open abandons the batch (once the server has seen it go).
     drop(backend);
-    let reopened = open(&db.url, &OpenOptions::default()).unwrap();
+    let abandoned = BatchMark {
+        state: MarkState::Abandoned,
+        ..mark
+    };
+    let mut reopened = open(&db.url, &OpenOptions::default()).unwrap();
+    assert!(eventually(|| {
+        reopened = open(&db.url, &OpenOptions::default()).unwrap();
+        reopened.batch_marks().unwrap() == [(prefix.to_owned(), abandoned.clone())]
+    }));
     assert!(reopened.license(&id).unwrap().is_none());
     assert_eq!(
         reopened.revocation(&id).unwrap().as_deref(),
         Some(NEVER_ISSUED)
-    );
-    assert_eq!(
-        reopened.batch_marks().unwrap(),
-        vec![(prefix.to_owned(), mark)]
     );
 }
 
