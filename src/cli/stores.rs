@@ -35,6 +35,13 @@ pub fn run(env: &Env, command: StoreCommand) -> Result<i32> {
                     "schema_version_before": before,
                     "schema_version": after,
                 })))?;
+            } else if matches!(location, Location::Directory(_)) {
+                // Said outright: an operator running it on a directory may think it did
+                // something, or that a sled store has migrations to run.
+                emit(&format!(
+                    "store {store} is at schema version {after}; nothing to migrate (a sled store \
+                     is read as it is; only PostgreSQL stores are migrated)\n"
+                ))?;
             } else if before == after {
                 emit(&format!(
                     "store {store} is at schema version {after}; nothing to migrate\n"
