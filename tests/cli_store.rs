@@ -463,3 +463,22 @@ fn store_migrate_on_a_sled_store_says_there_is_nothing_to_migrate_and_changes_no
         ),
     );
 }
+
+#[test]
+fn store_copy_into_the_store_it_copies_from_is_refused_however_it_is_written() {
+    let sandbox = Sandbox::new();
+    sandbox.init();
+    // The working directory is the sandbox's: `./store` is the store too.
+    for to in [
+        sandbox.store_str(),
+        format!("{}/", sandbox.store_str()),
+        "./store".to_owned(),
+    ] {
+        sandbox.run(["store", "copy", "--to", &to]).error(
+            2,
+            &format!(
+                "store copy --to: {to} is the store copied from; name another store to copy into"
+            ),
+        );
+    }
+}

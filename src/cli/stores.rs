@@ -4,7 +4,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{done, emit, Env};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output;
 use crate::store::{Location, OpenOptions, Store};
 
@@ -58,6 +58,17 @@ pub fn run(env: &Env, command: StoreCommand) -> Result<i32> {
                 None => env.store_location()?,
             };
             let to = Location::parse(&to);
+            // Caught before opening either: a sled store would be "in use by another keyctl
+            // process" (this one), and a database would be copied into itself for nothing.
+            if from.is_same(&to) {
+                return Err(Error::invalid(
+                    "store copy --to",
+                    format!(
+                        "{} is the store copied from; name another store to copy into",
+                        to.describe()
+                    ),
+                ));
+            }
             let source = crate::control::open_directly(&from, &OpenOptions::default())?;
             let copied = source.copy_to(&to)?;
             if env.json {

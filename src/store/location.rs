@@ -22,6 +22,21 @@ impl Location {
         }
     }
 
+    /// Whether `other` names this store too: the same directory however written (`./s/` and
+    /// `s`), or the same URL.
+    pub fn is_same(&self, other: &Location) -> bool {
+        match (self, other) {
+            (Location::Directory(a), Location::Directory(b)) => {
+                match (a.canonicalize(), b.canonicalize()) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => a == b,
+                }
+            }
+            (Location::Postgres(a), Location::Postgres(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// The location as people name it: a directory, or the URL without its password.
     pub fn describe(&self) -> String {
         match self {
@@ -131,6 +146,20 @@ mod tests {
             Location::parse("./postgres:"),
             Location::Directory("./postgres:".into())
         );
+    }
+
+    #[test]
+    fn a_store_is_the_same_however_its_directory_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        std::fs::create_dir(&store).unwrap();
+        let written = Location::Directory(dir.path().join("store/../store/"));
+        assert!(Location::Directory(store.clone()).is_same(&written));
+        assert!(!Location::Directory(store).is_same(&Location::Directory(dir.path().into())));
+        let url = Location::parse("postgres://db/k");
+        assert!(url.is_same(&Location::parse("postgres://db/k")));
+        assert!(!url.is_same(&Location::parse("postgres://db/other")));
+        assert!(!url.is_same(&Location::Directory("postgres://db/k".into())));
     }
 
     #[test]
