@@ -257,6 +257,49 @@ fn tcp_user_timeout_reaches_the_client_in_milliseconds() {
     assert_eq!(target.config.get_tcp_user_timeout(), None);
 }
 
+#[test]
+fn a_request_finding_every_pooled_connection_taken_is_unavailable_after_the_pool_wait() {
+    let Some(db) = TestDb::new(
+        "a_request_finding_every_pooled_connection_taken_is_unavailable_after_the_pool_wait",
+    ) else {
+        return;
+    };
+    drop(db.store());
+    let target = Target::parse(&db.url).expect("test URL");
+    let runtime = runtime(&target.name).expect("runtime");
+    let options = OpenOptions {
+        pool_size: 1,
+        ..OpenOptions::default()
+    };
+    let backend = PgBackend::start(target, runtime, &options).expect("opens");
+    // The pool's one connection, held as a request waiting on the database would hold it.
+    let held = backend
+        .runtime()
+        .block_on(backend.client())
+        .expect("a connection");
+    let started = Instant::now();
+    let err = backend.setting("issuer").unwrap_err();
+    let waited = started.elapsed();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the store {} is unavailable: no connection within 5 s (all 1 in use, or the server \
+             does not answer)",
+            db.url
+        )
+    );
+    assert!(matches!(err, Error::StoreUnavailable(_)), "{err:?}");
+    // The pool's wait ended it, not the operation's longer bound: a full pool never hangs a
+    // request, whatever the client does.
+    assert!(
+        waited >= CONNECT_TIMEOUT - Duration::from_millis(50) && waited < OPERATION_TIMEOUT,
+        "{waited:?}"
+    );
+    // Given back, the connection serves the next request at once.
+    drop(held);
+    assert_eq!(backend.setting("issuer").unwrap().as_deref(), Some("Test"));
+}
+
 /// A store whose license `license_id` has `seats`, and what `hwids` activating on it at
 /// once, one thread each, were told.
 fn activate_at_once(
