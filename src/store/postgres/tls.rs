@@ -4,8 +4,9 @@
 //! - `prefer` (the default): when the server offers it, without checking its certificate,
 //!   as libpq does: it keeps a passive listener out, not an active one. A server with a
 //!   self-signed certificate (Debian's default) keeps working.
-//! - `require`: always, and keyctl verifies the server's certificate and host name (what
-//!   libpq calls `verify-full`; libpq's `require` only encrypts). A license store's
+//! - `require`, and libpq's `verify-ca` and `verify-full` (see `libpq.rs`): always, and keyctl
+//!   verifies the server's certificate and host name (what libpq calls `verify-full`;
+//!   libpq's `require` only encrypts, its `verify-ca` skips the name). A license store's
 //!   connection is worth an attacker's while: who asks for TLS gets it authenticated.
 //!
 //! The trusted roots are the file `PGSSLROOTCERT` names (PEM, libpq's variable), for a
