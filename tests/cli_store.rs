@@ -253,14 +253,18 @@ fn a_store_of_another_schema_version_is_refused() {
     let sandbox = Sandbox::new();
     sandbox.init();
     set_schema_version(&sandbox, Some("99"));
-    sandbox.run(["key", "list"]).fails(
-        1,
-        &format!(
-            "keyctl: error: store {} has schema version 99; this keyctl reads version 1\n\
-             hint: use the keyctl release that wrote this store\n",
-            sandbox.store_str()
-        ),
-    );
+    sandbox
+        .run(["key", "list"])
+        .fails(1, &schema_version_refused(&sandbox, "99"));
+}
+
+/// What a command says of the sandbox's store at layout `version`, which it does not read.
+fn schema_version_refused(sandbox: &Sandbox, version: &str) -> String {
+    format!(
+        "keyctl: error: store {} has schema version {version}; this keyctl reads version 1\n\
+         hint: use the keyctl release that wrote this store\n",
+        sandbox.store_str()
+    )
 }
 
 #[test]
@@ -454,14 +458,9 @@ fn store_migrate_on_a_sled_store_says_there_is_nothing_to_migrate_and_changes_no
     assert_eq!(sandbox.run(["key", "list", "--json"]).json(), listed);
     // A layout this keyctl does not read is refused, not migrated.
     set_schema_version(&sandbox, Some("2"));
-    sandbox.run(["store", "migrate"]).fails(
-        1,
-        &format!(
-            "keyctl: error: store {} has schema version 2; this keyctl reads version 1\n\
-             hint: use the keyctl release that wrote this store\n",
-            sandbox.store_str()
-        ),
-    );
+    sandbox
+        .run(["store", "migrate"])
+        .fails(1, &schema_version_refused(&sandbox, "2"));
 }
 
 #[test]
