@@ -253,14 +253,18 @@ fn a_store_of_another_schema_version_is_refused() {
     let sandbox = Sandbox::new();
     sandbox.init();
     set_schema_version(&sandbox, Some("99"));
-    sandbox.run(["key", "list"]).fails(
-        1,
-        &format!(
-            "keyctl: error: store {} has schema version 99; this keyctl reads version 1\n\
-             hint: use the keyctl release that wrote this store\n",
-            sandbox.store_str()
-        ),
-    );
+    sandbox
+        .run(["key", "list"])
+        .fails(1, &schema_version_refused(&sandbox, "99"));
+}
+
+/// What a command says of the sandbox's store at layout `version`, which it does not read.
+fn schema_version_refused(sandbox: &Sandbox, version: &str) -> String {
+    format!(
+        "keyctl: error: store {} has schema version {version}; this keyctl reads version 1\n\
+         hint: use the keyctl release that wrote this store\n",
+        sandbox.store_str()
+    )
 }
 
 #[test]
@@ -419,4 +423,61 @@ fn a_removed_lock_file_still_says_who_holds_the_store() {
     server.stop("-TERM");
     sandbox.run(["key", "generate"]).success();
     assert!(sandbox.store().join("keyctl.lock").is_file());
+}
+
+#[test]
+fn store_migrate_on_a_sled_store_says_there_is_nothing_to_migrate_and_changes_nothing() {
+    let sandbox = Sandbox::new();
+    let missing = sandbox.run(["store", "migrate"]);
+    missing.fails(
+        1,
+        &format!(
+            "keyctl: error: no keyctl store at {}\n{MISSING_HINT}",
+            sandbox.store_str()
+        ),
+    );
+    sandbox.init();
+    let listed = sandbox.run(["key", "list", "--json"]).json();
+    sandbox.run(["store", "migrate"]).expect(
+        0,
+        &format!(
+            "store {} is at schema version 1; nothing to migrate (a sled store is read as it \
+             is; only PostgreSQL stores are migrated)\n",
+            sandbox.store_str()
+        ),
+        "",
+    );
+    assert_eq!(
+        sandbox.run(["store", "migrate", "--json"]).json(),
+        serde_json::json!({
+            "store": sandbox.store_str(),
+            "schema_version_before": 1,
+            "schema_version": 1,
+        })
+    );
+    assert_eq!(sandbox.run(["key", "list", "--json"]).json(), listed);
+    // A layout this keyctl does not read is refused, not migrated.
+    set_schema_version(&sandbox, Some("2"));
+    sandbox
+        .run(["store", "migrate"])
+        .fails(1, &schema_version_refused(&sandbox, "2"));
+}
+
+#[test]
+fn store_copy_into_the_store_it_copies_from_is_refused_however_it_is_written() {
+    let sandbox = Sandbox::new();
+    sandbox.init();
+    // The working directory is the sandbox's: `./store` is the store too.
+    for to in [
+        sandbox.store_str(),
+        format!("{}/", sandbox.store_str()),
+        "./store".to_owned(),
+    ] {
+        sandbox.run(["store", "copy", "--to", &to]).error(
+            2,
+            &format!(
+                "store copy --to: {to} is the store copied from; name another store to copy into"
+            ),
+        );
+    }
 }

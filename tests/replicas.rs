@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::common::postgres::{postgres_ctl, test_database, test_database_alone, TestDatabase};
-use crate::common::{Issued, Sandbox, ISSUER};
+use crate::common::{Issued, Run, Sandbox, ISSUER};
 use crate::net::Server;
 
 /// A PostgreSQL store with products `app` and `web`, and the sandbox that runs keyctl on it.
@@ -413,26 +413,51 @@ fn a_sled_store_copied_into_the_database_and_back_keeps_every_record() {
     );
 }
 
+/// The test database's URL reaching the server by `host` (its certificate names `localhost`
+/// only), with `sslmode`.
+fn over_tls(database: &TestDatabase, host: &str, sslmode: &str) -> String {
+    let url = database.url().replacen("127.0.0.1", host, 1);
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}sslmode={sslmode}")
+}
+
+/// `keyctl ARGS` on `sandbox` trusting the roots of the PEM file `roots` (`PGSSLROOTCERT`),
+/// else the Mozilla roots built in.
+fn run_trusting(sandbox: &Sandbox, roots: Option<&str>, args: &[&str]) -> Run {
+    let mut command = sandbox.keyctl();
+    command.env_remove("PGSSLROOTCERT");
+    if let Some(roots) = roots {
+        command.env("PGSSLROOTCERT", roots);
+    }
+    Run::of(command.args(args))
+}
+
+/// Asserts that the server has a TLS session open, as it says itself.
+#[track_caller]
+fn assert_some_session_encrypted(database: &TestDatabase) {
+    let ssl = crate::common::postgres::psql_ok(
+        database.server_url(),
+        "SELECT count(*) FROM pg_stat_ssl WHERE ssl",
+    );
+    assert_ne!(ssl.trim(), "0");
+}
+
+/// A test database, a sandbox reaching it as `localhost` with `sslmode`, and the CA that
+/// signed the server's certificate; `None` without a server.
+fn over_tls_as_localhost(sslmode: &str) -> Option<(TestDatabase, Sandbox, String)> {
+    let database = test_database()?;
+    let sandbox = Sandbox::on_database(&over_tls(&database, "localhost", sslmode));
+    let ca = std::env::var("KEYCTL_TEST_POSTGRES_CA").expect("with-postgres.sh sets the CA");
+    Some((database, sandbox, ca))
+}
+
 #[test]
 fn sslmode_require_encrypts_and_verifies_the_server_certificate() {
-    let Some(database) = test_database() else {
+    let Some((database, sandbox, ca)) = over_tls_as_localhost("require") else {
         return;
     };
-    let ca = std::env::var("KEYCTL_TEST_POSTGRES_CA").expect("with-postgres.sh sets the CA");
-    let over_tls = |host: &str| {
-        let url = database.url().replacen("127.0.0.1", host, 1);
-        let separator = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{separator}sslmode=require")
-    };
-    let url = over_tls("localhost");
-    let sandbox = Sandbox::on_database(&url);
     let init = |roots: Option<&str>| {
-        let mut command = sandbox.keyctl();
-        command.env_remove("PGSSLROOTCERT");
-        if let Some(roots) = roots {
-            command.env("PGSSLROOTCERT", roots);
-        }
-        crate::common::Run::of(command.args(["init", "--issuer", ISSUER, "--json"]))
+        run_trusting(&sandbox, roots, &["init", "--issuer", ISSUER, "--json"])
     };
     // Not signed by a root the binary trusts: no connection, and no store made.
     let refused = init(None);
@@ -446,26 +471,102 @@ fn sslmode_require_encrypts_and_verifies_the_server_certificate() {
     // With the test CA, over TLS: the session is encrypted, as the server itself says.
     let created = init(Some(&ca)).json();
     assert_eq!(created["created"], true);
-    let ssl = crate::common::postgres::psql_ok(
-        database.server_url(),
-        "SELECT count(*) FROM pg_stat_ssl WHERE ssl",
-    );
-    assert_ne!(ssl.trim(), "0");
+    assert_some_session_encrypted(&database);
     // The default, prefer, encrypts without checking the certificate, as libpq does.
     let preferred = Sandbox::on_database(database.url());
-    let mut command = preferred.keyctl();
-    command.env_remove("PGSSLROOTCERT");
-    let listed = crate::common::Run::of(command.args(["key", "list", "--json"]));
+    let listed = run_trusting(&preferred, None, &["key", "list", "--json"]);
     assert_eq!(listed.code, 0, "{listed:?}");
-    // The certificate names localhost only: the same server by its address is refused.
-    let by_address = Sandbox::on_database(&over_tls("127.0.0.1"));
-    let mut command = by_address.keyctl();
-    command.env("PGSSLROOTCERT", &ca);
-    let run = crate::common::Run::of(command.args(["license", "list"]));
-    assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stderr.contains("certificate not valid for name"),
-        "{}",
-        run.stderr
+    // A name the certificate does not cover: see the next test, for every verifying mode.
+}
+
+#[test]
+fn libpq_sslmode_verify_full_and_verify_ca_verify_as_require_does() {
+    // verify-full against the test CA: a store is made, over TLS.
+    let Some((database, sandbox, ca)) = over_tls_as_localhost("verify-full") else {
+        return;
+    };
+    let created = run_trusting(&sandbox, Some(&ca), &["init", "--issuer", ISSUER, "--json"]);
+    assert_eq!(created.json()["created"], true, "{created:?}");
+    assert_some_session_encrypted(&database);
+    let listed = run_trusting(&sandbox, Some(&ca), &["key", "list", "--json"]);
+    assert_eq!(listed.json().as_array().map(Vec::len), Some(1));
+    // The certificate names localhost only: the same server by its address is refused by
+    // every verifying mode alike, verify-ca included (stricter than libpq's, which checks the
+    // chain only).
+    let by_address = |mode: &str| {
+        let url = over_tls(&database, "127.0.0.1", mode);
+        let run = run_trusting(&Sandbox::on_database(&url), Some(&ca), &["key", "list"]);
+        let expected = format!(
+            "keyctl: error: the store {url} is unavailable: error performing TLS handshake: \
+             invalid peer certificate: certificate not valid for name \"127.0.0.1\"; certificate \
+             is only valid for DnsName(\"localhost\")\n\
+             hint: check that PostgreSQL is running and reachable\n"
+        );
+        run.fails(1, &expected);
+    };
+    for mode in ["require", "verify-ca", "verify-full"] {
+        by_address(mode);
+    }
+}
+
+#[test]
+fn a_roots_file_that_cannot_be_read_is_one_line_naming_it_and_what_to_do() {
+    // Refused before any connection is tried: no server needed.
+    let url = "postgres://app:s3cret@127.0.0.1:1/keyctl?sslmode=verify-full";
+    let sandbox = Sandbox::on_database(url);
+    let missing = sandbox.path("missing.pem");
+    let directory = sandbox.root().display().to_string();
+    for (roots, why) in [
+        (&missing, "No such file or directory (os error 2)"),
+        (&directory, "Is a directory (os error 21)"),
+    ] {
+        run_trusting(&sandbox, Some(roots), &["key", "list"]).error(
+            2,
+            &format!(
+                "PGSSLROOTCERT: cannot read {roots}: {why}; set it to a PEM file of the \
+                 certificate authorities to trust for store \
+                 postgres://app:***@127.0.0.1:1/keyctl?sslmode=verify-full, or unset it to trust \
+                 the built-in roots"
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_copy_into_a_store_of_another_issuer_or_into_itself_is_refused_and_changes_nothing() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let pg = Sandbox::on_database(database.url());
+    pg.run(["init", "--issuer", "Other Corp"]).success();
+    pg.add_product("tool");
+    let sled = Sandbox::with_products();
+    sled.issue_app(&[]);
+    let contents = |sandbox: &Sandbox| {
+        ["key", "product", "license"].map(|what| sandbox.run([what, "list", "--json"]).json())
+    };
+    let (pg_before, sled_before) = (contents(&pg), contents(&sled));
+    sled.run(["store", "copy", "--to", database.url()]).error(
+        1,
+        &format!(
+            "store {} has issuer \"Other Corp\", not \"{ISSUER}\"; copy into a new store",
+            database.url()
+        ),
     );
+    pg.run(["store", "copy", "--to", &sled.store_str()]).error(
+        1,
+        &format!(
+            "store {} has issuer \"{ISSUER}\", not \"Other Corp\"; copy into a new store",
+            sled.store_str()
+        ),
+    );
+    pg.run(["store", "copy", "--to", database.url()]).error(
+        2,
+        &format!(
+            "store copy --to: {} is the store copied from; name another store to copy into",
+            database.url()
+        ),
+    );
+    assert_eq!(contents(&pg), pg_before);
+    assert_eq!(contents(&sled), sled_before);
 }

@@ -4,7 +4,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{done, emit, Env};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output;
 use crate::store::{Location, OpenOptions, Store};
 
@@ -35,6 +35,13 @@ pub fn run(env: &Env, command: StoreCommand) -> Result<i32> {
                     "schema_version_before": before,
                     "schema_version": after,
                 })))?;
+            } else if matches!(location, Location::Directory(_)) {
+                // Said outright: an operator running it on a directory may think it did
+                // something, or that a sled store has migrations to run.
+                emit(&format!(
+                    "store {store} is at schema version {after}; nothing to migrate (a sled store \
+                     is read as it is; only PostgreSQL stores are migrated)\n"
+                ))?;
             } else if before == after {
                 emit(&format!(
                     "store {store} is at schema version {after}; nothing to migrate\n"
@@ -51,6 +58,17 @@ pub fn run(env: &Env, command: StoreCommand) -> Result<i32> {
                 None => env.store_location()?,
             };
             let to = Location::parse(&to);
+            // Caught before opening either: a sled store would be "in use by another keyctl
+            // process" (this one), and a database would be copied into itself for nothing.
+            if from.is_same(&to) {
+                return Err(Error::invalid(
+                    "store copy --to",
+                    format!(
+                        "{} is the store copied from; name another store to copy into",
+                        to.describe()
+                    ),
+                ));
+            }
             let source = crate::control::open_directly(&from, &OpenOptions::default())?;
             let copied = source.copy_to(&to)?;
             if env.json {

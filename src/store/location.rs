@@ -22,6 +22,21 @@ impl Location {
         }
     }
 
+    /// Whether `other` names this store too: the same directory however written (`./s/` and
+    /// `s`), or the same URL.
+    pub fn is_same(&self, other: &Location) -> bool {
+        match (self, other) {
+            (Location::Directory(a), Location::Directory(b)) => {
+                match (a.canonicalize(), b.canonicalize()) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => a == b,
+                }
+            }
+            (Location::Postgres(a), Location::Postgres(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// The location as people name it: a directory, or the URL without its password.
     pub fn describe(&self) -> String {
         match self {
@@ -59,24 +74,49 @@ impl Default for OpenOptions {
 /// keep two cores busy while some connections wait on commits.
 pub const DEFAULT_POOL_SIZE: u16 = 16;
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`: a URL is printed in
-/// messages and logs, its password never.
+/// `postgres://user:secret@host/db?password=secret` → `postgres://user:***@host/db?password=***`:
+/// a URL is printed in messages and logs, its password never, wherever it is given (libpq and
+/// tokio-postgres also take one as a parameter).
 pub fn redact_password(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };
+    // The credentials end at the first `@` and the parameters begin at the next `?`, as
+    // tokio-postgres reads them: whatever it takes for the password is what is hidden, even
+    // a `?` or `/` in it that should have been percent-encoded.
     let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => format!(
-            "{}{}:***{}",
-            &url[..scheme_end],
-            &authority[..colon],
-            &rest[at..]
-        ),
-        _ => url.to_owned(),
+    let (mut redacted, after) = match rest.find('@') {
+        Some(at) => {
+            let credentials = &rest[..at];
+            let shown = match credentials.split_once(':') {
+                Some((user, _)) => format!("{user}:***"),
+                None => credentials.to_owned(),
+            };
+            (format!("{}{shown}", &url[..scheme_end]), &rest[at..])
+        }
+        None => (url[..scheme_end].to_owned(), rest),
+    };
+    match after.split_once('?') {
+        Some((base, query)) => {
+            let parameters: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if is_password(key) => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            redacted.push_str(base);
+            redacted.push('?');
+            redacted.push_str(&parameters.join("&"));
+        }
+        None => redacted.push_str(after),
     }
+    redacted
+}
+
+/// Whether a URL parameter's (percent-encoded) name is `password`.
+fn is_password(key: &str) -> bool {
+    percent_encoding::percent_decode_str(key).decode_utf8_lossy() == "password"
 }
 
 /// The store directory to use when neither `--store` nor `KEYCTL_STORE` is given:
@@ -109,6 +149,20 @@ mod tests {
     }
 
     #[test]
+    fn a_store_is_the_same_however_its_directory_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        std::fs::create_dir(&store).unwrap();
+        let written = Location::Directory(dir.path().join("store/../store/"));
+        assert!(Location::Directory(store.clone()).is_same(&written));
+        assert!(!Location::Directory(store).is_same(&Location::Directory(dir.path().into())));
+        let url = Location::parse("postgres://db/k");
+        assert!(url.is_same(&Location::parse("postgres://db/k")));
+        assert!(!url.is_same(&Location::parse("postgres://db/other")));
+        assert!(!url.is_same(&Location::Directory("postgres://db/k".into())));
+    }
+
+    #[test]
     fn passwords_never_reach_messages() {
         assert_eq!(
             redact_password("postgres://app:s3cret@db:5432/k?x=1"),
@@ -119,5 +173,17 @@ mod tests {
             "postgres://app@db/k"
         );
         assert_eq!(redact_password("postgres://db/k"), "postgres://db/k");
+        assert_eq!(
+            redact_password("postgres://app@db/k?sslmode=require&password=s3cret&x=1"),
+            "postgres://app@db/k?sslmode=require&password=***&x=1"
+        );
+        assert_eq!(
+            redact_password("postgres://app:s3?cr/et@db/k"),
+            "postgres://app:***@db/k"
+        );
+        assert_eq!(
+            redact_password("postgres://app:a@db/k?pass%77ord=s3cret"),
+            "postgres://app:***@db/k?pass%77ord=***"
+        );
     }
 }

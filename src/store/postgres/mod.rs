@@ -26,6 +26,7 @@
 //! Every write is committed before it returns, with synchronous commit on.
 
 mod cache;
+mod libpq;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -172,12 +173,20 @@ impl Target {
     /// Parses `url`, and prepares TLS for it.
     fn parse(url: &str) -> Result<Target> {
         let name = redact_password(url);
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|err| {
+        let parameters =
+            libpq::take(url).map_err(|reason| Error::invalid(format!("store {name}"), reason))?;
+        let mut config = tokio_postgres::Config::from_str(&parameters.url).map_err(|err| {
             Error::invalid(
                 format!("store {name}"),
                 format!("not a PostgreSQL URL: {err}"),
             )
         })?;
+        if let Some(mode) = parameters.ssl_mode {
+            config.ssl_mode(mode);
+        }
+        if let Some(timeout) = parameters.tcp_user_timeout {
+            config.tcp_user_timeout(timeout);
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -185,7 +194,7 @@ impl Target {
             config.application_name("keyctl");
         }
         // `prefer` asks for TLS and goes on without it when the server refuses; `require`
-        // fails then; `disable` never asks.
+        // (which libpq's `verify-ca` and `verify-full` became) fails then; `disable` never asks.
         let verify = config.get_ssl_mode() == tokio_postgres::config::SslMode::Require;
         let tls = tls::connector(&name, verify)?;
         Ok(Target { config, name, tls })

@@ -219,13 +219,85 @@ fn every_sslmode_this_client_knows_is_accepted() {
     // Whatever the mode, an address nothing listens on is unavailable, not refused as a URL:
     // TLS (rustls) is built in. The handshake itself is tested against the test server with
     // its own CA (tests/replicas.rs).
-    for mode in ["disable", "prefer", "require"] {
+    // libpq's verify-ca and verify-full, which tokio-postgres does not know, are keyctl's
+    // require, which verifies.
+    for mode in ["disable", "prefer", "require", "verify-ca", "verify-full"] {
         let url = format!("postgres://app@127.0.0.1:1/keyctl?sslmode={mode}");
-        assert!(matches!(
-            open(&url, &OpenOptions::default()),
-            Err(Error::StoreUnavailable(_))
-        ));
+        assert!(
+            matches!(
+                open(&url, &OpenOptions::default()),
+                Err(Error::StoreUnavailable(_))
+            ),
+            "{mode}"
+        );
     }
+}
+
+#[test]
+fn an_unknown_sslmode_is_refused_naming_the_store_without_its_password() {
+    let url = "postgres://app:s3cret@127.0.0.1:1/keyctl?sslmode=verify-everything";
+    let err = open(url, &OpenOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "store postgres://app:***@127.0.0.1:1/keyctl?sslmode=verify-everything: sslmode \
+         `verify-everything` is not one keyctl knows; use disable, prefer, require, verify-ca \
+         or verify-full"
+    );
+    assert_eq!(err.exit_code(), crate::error::exit::USAGE);
+}
+
+#[test]
+fn tcp_user_timeout_reaches_the_client_in_milliseconds() {
+    let target = Target::parse("postgres://127.0.0.1:1/keyctl?tcp_user_timeout=3000").unwrap();
+    assert_eq!(
+        target.config.get_tcp_user_timeout(),
+        Some(&Duration::from_secs(3))
+    );
+    let target = Target::parse("postgres://127.0.0.1:1/keyctl?tcp_user_timeout=0").unwrap();
+    assert_eq!(target.config.get_tcp_user_timeout(), None);
+}
+
+#[test]
+fn a_request_finding_every_pooled_connection_taken_is_unavailable_after_the_pool_wait() {
+    let Some(db) = TestDb::new(
+        "a_request_finding_every_pooled_connection_taken_is_unavailable_after_the_pool_wait",
+    ) else {
+        return;
+    };
+    drop(db.store());
+    let target = Target::parse(&db.url).expect("test URL");
+    let runtime = runtime(&target.name).expect("runtime");
+    let options = OpenOptions {
+        pool_size: 1,
+        ..OpenOptions::default()
+    };
+    let backend = PgBackend::start(target, runtime, &options).expect("opens");
+    // The pool's one connection, held as a request waiting on the database would hold it.
+    let held = backend
+        .runtime()
+        .block_on(backend.client())
+        .expect("a connection");
+    let started = Instant::now();
+    let err = backend.setting("issuer").unwrap_err();
+    let waited = started.elapsed();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the store {} is unavailable: no connection within 5 s (all 1 in use, or the server \
+             does not answer)",
+            db.url
+        )
+    );
+    assert!(matches!(err, Error::StoreUnavailable(_)), "{err:?}");
+    // The pool's wait ended it, not the operation's longer bound: a full pool never hangs a
+    // request, whatever the client does.
+    assert!(
+        waited >= CONNECT_TIMEOUT - Duration::from_millis(50) && waited < OPERATION_TIMEOUT,
+        "{waited:?}"
+    );
+    // Given back, the connection serves the next request at once.
+    drop(held);
+    assert_eq!(backend.setting("issuer").unwrap().as_deref(), Some("Test"));
 }
 
 /// A store whose license `license_id` has `seats`, and what `hwids` activating on it at

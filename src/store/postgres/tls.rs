@@ -4,8 +4,9 @@
 //! - `prefer` (the default): when the server offers it, without checking its certificate,
 //!   as libpq does: it keeps a passive listener out, not an active one. A server with a
 //!   self-signed certificate (Debian's default) keeps working.
-//! - `require`: always, and keyctl verifies the server's certificate and host name (what
-//!   libpq calls `verify-full`; libpq's `require` only encrypts). A license store's
+//! - `require`, and libpq's `verify-ca` and `verify-full` (see `libpq.rs`): always, and keyctl
+//!   verifies the server's certificate and host name (what libpq calls `verify-full`;
+//!   libpq's `require` only encrypts, its `verify-ca` skips the name). A license store's
 //!   connection is worth an attacker's while: who asks for TLS gets it authenticated.
 //!
 //! The trusted roots are the file `PGSSLROOTCERT` names (PEM, libpq's variable), for a
@@ -103,26 +104,36 @@ impl ServerCertVerifier for EncryptOnly {
     }
 }
 
-/// The certificates of the PEM file `path`, refused when it holds none.
+/// The certificates of the PEM file `path`, refused when it holds none. A refusal says what
+/// to do: the file was named by the operator, and without it nothing connects.
 fn roots_from(path: &Path, name: &str) -> Result<RootCertStore> {
     let bad = |why: String| {
         Error::invalid(
             ROOT_CERT_VAR,
             format!(
-                "{}: {why} (the roots to trust for store {name})",
-                path.display()
+                "{why}; set it to a PEM file of the certificate authorities to trust for store \
+                 {name}, or unset it to trust the built-in roots"
             ),
         )
     };
+    let unreadable = |err: rustls::pki_types::pem::Error| match err {
+        rustls::pki_types::pem::Error::Io(io) => {
+            bad(format!("cannot read {}: {io}", path.display()))
+        }
+        other => bad(format!("{}: {other}", path.display())),
+    };
     let mut roots = RootCertStore::empty();
-    for certificate in CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))? {
-        let certificate = certificate.map_err(|e| bad(e.to_string()))?;
-        roots
-            .add(certificate)
-            .map_err(|e| bad(format!("a certificate is not usable: {e}")))?;
+    for certificate in CertificateDer::pem_file_iter(path).map_err(unreadable)? {
+        let certificate = certificate.map_err(unreadable)?;
+        roots.add(certificate).map_err(|e| {
+            bad(format!(
+                "{}: a certificate is not usable: {e}",
+                path.display()
+            ))
+        })?;
     }
     if roots.is_empty() {
-        return Err(bad("holds no PEM certificate".into()));
+        return Err(bad(format!("{} holds no PEM certificate", path.display())));
     }
     Ok(roots)
 }
@@ -136,15 +147,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("roots.pem");
         std::fs::write(&file, "not a certificate\n").unwrap();
-        let err = roots_from(&file, "postgres://db/k")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("holds no PEM certificate"), "{err}");
-        assert!(err.contains("roots.pem"), "{err}");
-        let missing = roots_from(&dir.path().join("nope.pem"), "x").unwrap_err();
-        assert!(
-            missing.to_string().starts_with("PGSSLROOTCERT"),
-            "{missing}"
+        let err = roots_from(&file, "postgres://db/k").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "PGSSLROOTCERT: {} holds no PEM certificate; set it to a PEM file of the \
+                 certificate authorities to trust for store postgres://db/k, or unset it to \
+                 trust the built-in roots",
+                file.display()
+            )
         );
+        assert_eq!(err.exit_code(), crate::error::exit::USAGE);
     }
 }
