@@ -4,6 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::{json, Value};
 
+use crate::common::postgres::test_database;
 use crate::common::{vendor, Sandbox};
 
 /// CSV input of `rows` licenses for `app`, licensee `user{i}@example.com`.
@@ -374,20 +375,25 @@ fn output_to_a_closed_pipe_issues_nothing() {
     let first: Value = serde_json::from_str(&first).unwrap();
     assert_never_issued(&sandbox, &first);
 
-    // Offline too, where only the status list can say so: the batch's indexes are revoked.
+    assert_revoked_offline(&sandbox, &first);
+}
+
+/// `keyctl verify` of `license` (a batch output row) on a product with only the public key
+/// and the status list the store publishes now: revoked, where only the list can say so.
+#[track_caller]
+fn assert_revoked_offline(sandbox: &Sandbox, license: &Value) {
     let list = sandbox.path("list.jwt");
     sandbox
-        .run(["status-list", "publish", "--out", &list])
+        .run(["status-list", "publish", "--out", &list, "--force"])
         .success();
     let pem = sandbox.run(["key", "export"]).success().to_owned();
     let product = Sandbox::new();
     let pem = product.write("vendor.pub.pem", pem);
     let list = product.write("list.jwt", std::fs::read(&list).unwrap());
-    let id = first["id"].as_str().unwrap();
-    let jwt = first["jwt"].as_str().unwrap();
+    let id = license["id"].as_str().unwrap();
     let verified = product.run([
         "verify",
-        jwt,
+        license["jwt"].as_str().unwrap(),
         "--product",
         "app",
         "--public-key",
@@ -406,7 +412,25 @@ fn output_to_a_closed_pipe_issues_nothing() {
 
 #[test]
 fn a_killed_batch_leaves_nothing_and_the_next_open_removes_its_secrets() {
-    let sandbox = Sandbox::with_products();
+    killed_batch_leaves_nothing(&Sandbox::with_products());
+}
+
+#[test]
+fn a_batch_killed_on_postgresql_is_abandoned_by_the_next_command_too() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let sandbox = Sandbox::on_database(database.url());
+    sandbox.run(["init"]).success();
+    sandbox.add_product("app");
+    sandbox.add_product("web");
+    killed_batch_leaves_nothing(&sandbox);
+}
+
+/// A batch killed with SIGKILL while it writes: the next command that opens the store
+/// abandons it and removes its temporary output; its licenses are refused by the store and,
+/// offline, by the status list; its refs may be issued again.
+fn killed_batch_leaves_nothing(sandbox: &Sandbox) {
     let input = sandbox.write("orders.csv", csv_with_refs(0..20000));
     let out = sandbox.path("licenses.jsonl");
     let mut child = sandbox
@@ -425,7 +449,7 @@ fn a_killed_batch_leaves_nothing_and_the_next_open_removes_its_secrets() {
             child.try_wait().unwrap().is_none(),
             "the batch ended too soon"
         );
-        if let [temp] = &temp_outputs(&sandbox)[..] {
+        if let [temp] = &temp_outputs(sandbox)[..] {
             if std::fs::metadata(temp).unwrap().len() > 0 {
                 break temp.clone();
             }
@@ -444,15 +468,16 @@ fn a_killed_batch_leaves_nothing_and_the_next_open_removes_its_secrets() {
     assert!(!std::path::Path::new(&out).exists());
 
     // The next command that opens the store removes the batch and its temporary output.
-    assert_eq!(license_count(&sandbox), 0);
-    assert_eq!(temp_outputs(&sandbox), Vec::<std::path::PathBuf>::new());
-    assert_never_issued(&sandbox, &first);
+    assert_eq!(license_count(sandbox), 0);
+    assert_eq!(temp_outputs(sandbox), Vec::<std::path::PathBuf>::new());
+    assert_never_issued(sandbox, &first);
+    assert_revoked_offline(sandbox, &first);
     // Its refs were never issued: a batch with them runs.
     let again = sandbox.write("again.csv", csv_with_refs(0..3));
     let run = sandbox.run(["license", "issue", "--batch", &again]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(column(&run.stdout, "ref"), strings(["A-0", "A-1", "A-2"]));
-    assert_eq!(license_count(&sandbox), 3);
+    assert_eq!(license_count(sandbox), 3);
 }
 
 #[test]
