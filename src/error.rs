@@ -56,6 +56,10 @@ pub enum Error {
     /// whole line, made by [`Error::store_unavailable`].
     #[error("{0}")]
     StoreUnavailable(String),
+    /// A PostgreSQL server whose certificate did not verify (`sslmode=require` and the
+    /// verifying modes): the whole line, naming the store and why.
+    #[error("{0}")]
+    StoreNotTrusted(String),
 
     /// The store's schema is older than this keyctl's: `keyctl store migrate` updates it.
     #[error("store {store} has schema version {found}; this keyctl needs version {expected}")]
@@ -211,6 +215,9 @@ impl Error {
             Error::StoreUnavailable(_) => {
                 Some("check that PostgreSQL is running and reachable".into())
             }
+            Error::StoreNotTrusted(_) => Some(
+                "trust the CA that signed the server's certificate (sslrootcert=FILE in the URL, or PGSSLROOTCERT), and name the host as the certificate does".into(),
+            ),
             Error::HeldByServer { hint, .. } => Some((*hint).into()),
             Error::MachineNotActivated { .. } => Some(
                 "add --activate to take a seat for it first".into(),

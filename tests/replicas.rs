@@ -463,11 +463,13 @@ fn sslmode_require_encrypts_and_verifies_the_server_certificate() {
     let refused = init(None);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
-        refused.stderr.contains("is unavailable"),
+        refused.stderr.contains("is not trusted: ")
+            && refused
+                .stderr
+                .contains("invalid peer certificate: UnknownIssuer"),
         "{}",
         refused.stderr
     );
-    assert!(refused.stderr.contains("certificate"), "{}", refused.stderr);
     // With the test CA, over TLS: the session is encrypted, as the server itself says.
     let created = init(Some(&ca)).json();
     assert_eq!(created["created"], true);
@@ -497,16 +499,56 @@ fn libpq_sslmode_verify_full_and_verify_ca_verify_as_require_does() {
         let url = over_tls(&database, "127.0.0.1", mode);
         let run = run_trusting(&Sandbox::on_database(&url), Some(&ca), &["key", "list"]);
         let expected = format!(
-            "keyctl: error: the store {url} is unavailable: error performing TLS handshake: \
+            "keyctl: error: the store {url} is not trusted: error performing TLS handshake: \
              invalid peer certificate: certificate not valid for name \"127.0.0.1\"; certificate \
              is only valid for DnsName(\"localhost\")\n\
-             hint: check that PostgreSQL is running and reachable\n"
+             hint: trust the CA that signed the server's certificate (sslrootcert=FILE in the \
+             URL, or PGSSLROOTCERT), and name the host as the certificate does\n"
         );
         run.fails(1, &expected);
     };
     for mode in ["require", "verify-ca", "verify-full"] {
         by_address(mode);
     }
+}
+
+#[test]
+fn sslrootcert_in_the_url_names_the_roots_before_pgsslrootcert() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let ca = std::env::var("KEYCTL_TEST_POSTGRES_CA").expect("with-postgres.sh sets the CA");
+    let url = over_tls(&database, "localhost", "verify-full");
+    let with_roots = |roots: &str| format!("{url}&sslrootcert={roots}");
+    // The URL's file is trusted, whatever PGSSLROOTCERT says.
+    let sandbox = Sandbox::on_database(&with_roots(&ca));
+    let elsewhere = sandbox.write("other.pem", "not a certificate\n");
+    let created = run_trusting(&sandbox, Some(&elsewhere), &["init", "--json"]);
+    assert_eq!(created.json()["created"], true, "{created:?}");
+    assert_some_session_encrypted(&database);
+    // `system`: the built-in roots, which do not include the test CA, even when
+    // PGSSLROOTCERT names it.
+    let system = with_roots("system");
+    run_trusting(&Sandbox::on_database(&system), Some(&ca), &["key", "list"]).fails(
+        1,
+        &format!(
+            "keyctl: error: the store {system} is not trusted: error performing TLS handshake: \
+             invalid peer certificate: UnknownIssuer\n\
+             hint: trust the CA that signed the server's certificate (sslrootcert=FILE in the \
+             URL, or PGSSLROOTCERT), and name the host as the certificate does\n"
+        ),
+    );
+    // A file that cannot be read is named, with what to do.
+    let missing = sandbox.path("missing.pem");
+    let unreadable = with_roots(&missing);
+    run_trusting(&Sandbox::on_database(&unreadable), None, &["key", "list"]).error(
+        2,
+        &format!(
+            "sslrootcert: cannot read {missing}: No such file or directory (os error 2); set it \
+             to a PEM file of the certificate authorities to trust for store {unreadable}, or \
+             `system` to trust the built-in roots"
+        ),
+    );
 }
 
 #[test]

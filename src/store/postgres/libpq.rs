@@ -9,8 +9,12 @@
 //!   `tcp_user_timeout=3000` would be 50 minutes. keyctl reads milliseconds, as libpq does,
 //!   and sets them exactly (the socket option is in milliseconds).
 //!
+//! - `sslrootcert`: tokio-postgres does not know it. keyctl trusts the roots of the PEM file
+//!   it names, before `PGSSLROOTCERT` (as libpq does), or with `system` the built-in roots.
+//!
 //! Everything else stays in the URL for tokio-postgres, exactly as written.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio_postgres::config::SslMode;
@@ -18,20 +22,31 @@ use tokio_postgres::config::SslMode;
 /// A URL without the parameters keyctl reads itself, and what they said.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Parameters {
-    /// The URL for tokio-postgres: the scheme in lower case, without `sslmode` and
-    /// `tcp_user_timeout`.
+    /// The URL for tokio-postgres: the scheme in lower case, without `sslmode`,
+    /// `tcp_user_timeout` and `sslrootcert`.
     pub url: String,
     /// `sslmode`, when the URL gives it.
     pub ssl_mode: Option<SslMode>,
     /// `tcp_user_timeout`, when the URL gives a positive one (0 is the system's default).
     pub tcp_user_timeout: Option<Duration>,
+    /// `sslrootcert`: the roots a verifying mode trusts, when the URL names them.
+    pub ssl_root_cert: Option<Roots>,
+}
+
+/// The roots `sslrootcert` names: a PEM file, or libpq's `system` (the built-in roots).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Roots {
+    /// The certificates of this PEM file.
+    File(PathBuf),
+    /// The Mozilla roots built into the binary, whatever `PGSSLROOTCERT` says.
+    System,
 }
 
 /// What [`take`] tells the user when a parameter it reads is not acceptable.
 pub(super) type Refusal = String;
 
-/// Takes `sslmode` and `tcp_user_timeout` out of the `postgres://` URL `url`; the last of a
-/// repeated parameter counts, as in tokio-postgres.
+/// Takes `sslmode`, `tcp_user_timeout` and `sslrootcert` out of the `postgres://` URL `url`;
+/// the last of a repeated parameter counts, as in tokio-postgres.
 pub(super) fn take(url: &str) -> Result<Parameters, Refusal> {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     // Where tokio-postgres sees the parameters: after the first `@` (the credentials end
@@ -45,6 +60,7 @@ pub(super) fn take(url: &str) -> Result<Parameters, Refusal> {
         url: String::new(),
         ssl_mode: None,
         tcp_user_timeout: None,
+        ssl_root_cert: None,
     };
     let mut kept = Vec::new();
     for pair in query.strip_prefix('?').unwrap_or(query).split('&') {
@@ -54,6 +70,7 @@ pub(super) fn take(url: &str) -> Result<Parameters, Refusal> {
             "tcp_user_timeout" => {
                 parameters.tcp_user_timeout = tcp_user_timeout(&decode(value))?;
             }
+            "sslrootcert" => parameters.ssl_root_cert = Some(roots(&decode(value))?),
             _ => kept.push(pair),
         }
     }
@@ -87,6 +104,19 @@ fn ssl_mode(value: &str) -> Result<SslMode, Refusal> {
     }
 }
 
+/// libpq's `sslrootcert`: a file, or `system`.
+fn roots(value: &str) -> Result<Roots, Refusal> {
+    match value {
+        "" => Err(
+            "sslrootcert is empty; name a PEM file of the certificate authorities to \
+                   trust, or `system` for the built-in roots"
+                .into(),
+        ),
+        "system" => Ok(Roots::System),
+        path => Ok(Roots::File(PathBuf::from(path))),
+    }
+}
+
 /// libpq's `tcp_user_timeout`: milliseconds, 0 for the system's default.
 fn tcp_user_timeout(value: &str) -> Result<Option<Duration>, Refusal> {
     match value.trim().parse::<u64>() {
@@ -104,6 +134,25 @@ mod tests {
 
     fn url_of(url: &str) -> String {
         take(url).unwrap().url
+    }
+
+    #[test]
+    fn sslrootcert_names_a_file_or_the_built_in_roots() {
+        let taken = take("postgres://u@db/k?sslrootcert=%2Fetc%2Fca.pem&sslmode=require").unwrap();
+        assert_eq!(
+            taken.ssl_root_cert,
+            Some(Roots::File(PathBuf::from("/etc/ca.pem")))
+        );
+        assert_eq!(taken.url, "postgres://u@db/k");
+        assert_eq!(
+            take("postgres://db/k?sslrootcert=system")
+                .unwrap()
+                .ssl_root_cert,
+            Some(Roots::System)
+        );
+        assert!(take("postgres://db/k?sslrootcert=")
+            .unwrap_err()
+            .starts_with("sslrootcert is empty; "));
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl Target {
         // `prefer` asks for TLS and goes on without it when the server refuses; `require`
         // (which libpq's `verify-ca` and `verify-full` became) fails then; `disable` never asks.
         let verify = config.get_ssl_mode() == tokio_postgres::config::SslMode::Require;
-        let tls = tls::connector(&name, verify)?;
+        let tls = tls::connector(&name, verify, parameters.ssl_root_cert.as_ref())?;
         Ok(Target { config, name, tls })
     }
 
@@ -270,8 +270,30 @@ fn failure(name: &str, err: tokio_postgres::Error) -> Error {
 fn not_connected(name: &str, err: tokio_postgres::Error) -> Error {
     match err.as_db_error() {
         Some(db) => Error::store_unavailable(name, db.message()),
+        None if certificate_refused(&err) => Error::StoreNotTrusted(format!(
+            "the store {name} is not trusted: {}",
+            with_causes(&err)
+        )),
         None => Error::store_unavailable(name, with_causes(&err)),
     }
+}
+
+/// Whether `err` comes from a server certificate that did not verify: not a passing outage
+/// but a setting to mend.
+fn certificate_refused(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(next) = cause {
+        let tls = next.downcast_ref::<rustls::Error>().or_else(|| {
+            next.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if matches!(tls, Some(rustls::Error::InvalidCertificate(_))) {
+            return true;
+        }
+        cause = next.source();
+    }
+    false
 }
 
 /// `err` and what caused it, as one line: "error performing TLS handshake" alone does not

@@ -9,8 +9,9 @@
 //!   libpq's `require` only encrypts, its `verify-ca` skips the name). A license store's
 //!   connection is worth an attacker's while: who asks for TLS gets it authenticated.
 //!
-//! The trusted roots are the file `PGSSLROOTCERT` names (PEM, libpq's variable), for a
-//! private CA such as a managed service's; else the Mozilla roots built into the binary
+//! The trusted roots are the file the URL's `sslrootcert` names, else the one `PGSSLROOTCERT`
+//! names (PEM, libpq's parameter and variable), for a private CA such as a managed
+//! service's; else (or with `sslrootcert=system`) the Mozilla roots built into the binary
 //! (webpki-roots).
 
 use std::path::Path;
@@ -22,6 +23,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::libpq::Roots;
 use crate::error::{Error, Result};
 
 /// What every connection of a store makes its TLS sessions with.
@@ -31,17 +33,23 @@ pub(super) type Connector = MakeRustlsConnect;
 pub(super) const ROOT_CERT_VAR: &str = "PGSSLROOTCERT";
 
 /// The connector for a store named `name` in messages: verifying when `verify` (sslmode
-/// `require`), else encrypting only (`prefer`).
-pub(super) fn connector(name: &str, verify: bool) -> Result<Connector> {
+/// `require`) against `roots` (the URL's `sslrootcert`), else `PGSSLROOTCERT`, else the
+/// built-in roots; encrypting only otherwise (`prefer`).
+pub(super) fn connector(name: &str, verify: bool, roots: Option<&Roots>) -> Result<Connector> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .map_err(|err| Error::Store(format!("store {name}: TLS: {err}")))?;
     let config = if verify {
-        let roots = match std::env::var_os(ROOT_CERT_VAR).filter(|v| !v.is_empty()) {
-            Some(file) => roots_from(Path::new(&file), name)?,
-            None => RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        let built_in = || RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let roots = match roots {
+            Some(Roots::File(file)) => roots_from(file, "sslrootcert", name)?,
+            Some(Roots::System) => built_in(),
+            None => match std::env::var_os(ROOT_CERT_VAR).filter(|v| !v.is_empty()) {
+                Some(file) => roots_from(Path::new(&file), ROOT_CERT_VAR, name)?,
+                None => built_in(),
             },
         };
         builder.with_root_certificates(roots).with_no_client_auth()
@@ -104,15 +112,21 @@ impl ServerCertVerifier for EncryptOnly {
     }
 }
 
-/// The certificates of the PEM file `path`, refused when it holds none. A refusal says what
-/// to do: the file was named by the operator, and without it nothing connects.
-fn roots_from(path: &Path, name: &str) -> Result<RootCertStore> {
+/// The certificates of the PEM file `path`, named by `setting` (`PGSSLROOTCERT` or the URL's
+/// `sslrootcert`), refused when it holds none. A refusal says what to do: the file was named
+/// by the operator, and without it nothing connects.
+fn roots_from(path: &Path, setting: &str, name: &str) -> Result<RootCertStore> {
     let bad = |why: String| {
+        let instead = if setting == ROOT_CERT_VAR {
+            "or unset it to trust the built-in roots"
+        } else {
+            "or `system` to trust the built-in roots"
+        };
         Error::invalid(
-            ROOT_CERT_VAR,
+            setting,
             format!(
                 "{why}; set it to a PEM file of the certificate authorities to trust for store \
-                 {name}, or unset it to trust the built-in roots"
+                 {name}, {instead}"
             ),
         )
     };
@@ -147,7 +161,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("roots.pem");
         std::fs::write(&file, "not a certificate\n").unwrap();
-        let err = roots_from(&file, "postgres://db/k").unwrap_err();
+        let err = roots_from(&file, ROOT_CERT_VAR, "postgres://db/k").unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
