@@ -88,15 +88,24 @@ pub fn create(url: &str, options: &OpenOptions) -> Result<Option<Box<dyn Backend
     let runtime = runtime(&target.name)?;
     let fresh = runtime.block_on(bounded(&target.name, async {
         let mut client = target.connect().await?;
-        target.check_not_newer(&client).await?;
+        let found = target.check_not_newer(&client).await?;
+        // A store that is there is left as it is, its schema too: `init` and `store copy`
+        // then open it, and an outdated one asks for `store migrate` rather than being
+        // migrated by a command that was about to refuse it.
+        if found > 0
+            && has_issuer(&client)
+                .await
+                .map_err(|e| failure(&target.name, e))?
+        {
+            return Ok(false);
+        }
         schema::migrate(&mut client)
             .await
             .map_err(|e| failure(&target.name, e))?;
-        let issuer = client
-            .query_opt("SELECT 1 FROM settings WHERE name = 'issuer'", &[])
+        let issuer = has_issuer(&client)
             .await
             .map_err(|e| failure(&target.name, e))?;
-        Ok(issuer.is_none())
+        Ok(!issuer)
     }));
     match fresh {
         Ok(true) => Ok(Some(Box::new(PgBackend::start(target, runtime, options)?))),
@@ -143,6 +152,16 @@ pub fn open(url: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
             Err(err)
         }
     }
+}
+
+/// Whether the database holds a store's issuer: a store was made there.
+async fn has_issuer(
+    client: &tokio_postgres::Client,
+) -> std::result::Result<bool, tokio_postgres::Error> {
+    let issuer = client
+        .query_opt("SELECT 1 FROM settings WHERE name = 'issuer'", &[])
+        .await?;
+    Ok(issuer.is_some())
 }
 
 /// Brings the schema of the database at `url` to this build's version (`keyctl store

@@ -880,6 +880,12 @@ fn a_version_1_store_is_refused_until_migrated_and_its_licenses_keep_no_status_i
         ),
         "{err}"
     );
+    // Nor is it migrated by `init` or `store copy` finding it there: they would open it.
+    assert!(create(&db.url, &OpenOptions::default()).unwrap().is_none());
+    assert!(matches!(
+        open(&db.url, &OpenOptions::default()),
+        Err(Error::SchemaOutdated { found: 1, .. })
+    ));
     assert_eq!(migrate(&db.url).unwrap(), (1, 2));
     let backend = open(&db.url, &OpenOptions::default()).unwrap();
     let old = backend.license("lic_before_lists").unwrap().unwrap();
