@@ -1152,12 +1152,11 @@ impl Backend for PgBackend {
         if let Some(record) = self.view.cache.license(id) {
             // A stale view means the database has not answered for 2 s: say so now rather
             // than wait for a query to time out (a partition can hold it for 10 s).
-            return match self.view.with_standing(record) {
-                Some(record) => Ok(Some(record)),
-                None => Err(self.revocation(id).err().unwrap_or_else(|| {
-                    Error::store_unavailable(&self.name, "license standing is stale")
-                })),
-            };
+            return self
+                .view
+                .with_standing(record)
+                .map(Some)
+                .map_err(|why| Error::store_unavailable(&self.name, why));
         }
         let record = self.run(async {
             let sql = format!("SELECT {LICENSE_COLUMNS} FROM licenses WHERE id = $1");
@@ -1356,7 +1355,12 @@ impl Backend for PgBackend {
     /// From memory when this replica saw the machine activated and no deactivation came
     /// since (see `cache.rs`).
     fn is_activated(&self, license_id: &str, hwid: &str) -> Result<bool> {
-        if self.view.is_fresh() && self.view.cache.is_activated(license_id, hwid) {
+        // Refused at once from a stale view, as a cached license is.
+        if self
+            .view
+            .activated(license_id, hwid)
+            .map_err(|why| Error::store_unavailable(&self.name, why))?
+        {
             return Ok(true);
         }
         let generation = self.view.cache.generation();

@@ -493,12 +493,24 @@ fn a_stale_view_refuses_checks_until_refreshed() {
         .insert_licenses(&[license("lic_cached", None)])
         .unwrap();
     assert!(backend.license("lic_cached").unwrap().is_some());
+    assert!(backend
+        .grant_seat(&machine("lic_cached", "hw"), Some(1))
+        .is_ok());
+    assert!(backend.is_activated("lic_cached", "hw").unwrap());
     backend.view.age_by(Duration::from_secs(5));
     let err = backend.revocation("lic_any").unwrap_err();
     assert!(matches!(err, Error::StoreUnavailable(_)), "{err}");
     // A remembered license is not given out from a stale view either, nor looked up (a
     // partitioned database could hold the query for seconds): refused at once.
     let err = backend.license("lic_cached").unwrap_err();
+    assert!(matches!(err, Error::StoreUnavailable(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains(": license standing not refreshed for "),
+        "{err}"
+    );
+    // Nor a remembered machine, whose deactivation may have been missed.
+    let err = backend.is_activated("lic_cached", "hw").unwrap_err();
     assert!(matches!(err, Error::StoreUnavailable(_)), "{err}");
     assert!(matches!(backend.health(), Health::Down(_)));
     // A change of this process refreshes the view, as the watcher's poll would.

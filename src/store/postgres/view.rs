@@ -110,21 +110,26 @@ impl View {
             .and_then(|(status, reason)| standing_text(*status, reason.as_deref())))
     }
 
-    /// `record` (a cached one) with its standing as the view has it; `None` when the view
-    /// is stale, for the caller to read the database.
-    pub(super) fn with_standing(&self, mut record: LicenseRecord) -> Option<LicenseRecord> {
-        self.check_fresh().ok()?;
+    /// `record` (a cached one) with its standing as the view has it; `Err` with why when the
+    /// view is stale, as every read of what can change (standing, machines) is.
+    pub(super) fn with_standing(&self, mut record: LicenseRecord) -> Result<LicenseRecord, String> {
+        self.check_fresh()?;
         let standing = self.standing.read().unwrap_or_else(|e| e.into_inner());
         (record.status, record.reason) = match standing.refused.get(&record.id) {
             Some((status, reason)) => (*status, reason.clone()),
             None => (LicenseStatus::Active, None),
         };
-        Some(record)
+        Ok(record)
     }
 
-    /// Whether the view is fresh enough to answer.
-    pub(super) fn is_fresh(&self) -> bool {
-        self.age() <= STALE_AFTER
+    /// Whether this replica saw `hwid` activated on `license_id` since the last deactivation
+    /// it heard of (see `cache.rs`); `Err` with why when the view is stale, since a
+    /// deactivation may have been missed.
+    pub(super) fn activated(&self, license_id: &str, hwid: &str) -> Result<bool, String> {
+        if !self.cache.is_activated(license_id, hwid) {
+            return Ok(false);
+        }
+        self.check_fresh().map(|()| true)
     }
 
     /// `Err` with why, when the view is older than [`STALE_AFTER`].
