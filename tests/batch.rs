@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use serde_json::{json, Value};
 
 use crate::common::postgres::test_database;
-use crate::common::{vendor, Sandbox};
+use crate::common::{vendor, verify_with_status_list, Sandbox};
 
 /// CSV input of `rows` licenses for `app`, licensee `user{i}@example.com`.
 fn csv_rows(rows: usize) -> String {
@@ -391,16 +391,8 @@ fn assert_revoked_offline(sandbox: &Sandbox, license: &Value) {
     let pem = product.write("vendor.pub.pem", pem);
     let list = product.write("list.jwt", std::fs::read(&list).unwrap());
     let id = license["id"].as_str().unwrap();
-    let verified = product.run([
-        "verify",
-        license["jwt"].as_str().unwrap(),
-        "--product",
-        "app",
-        "--public-key",
-        &pem,
-        "--status-list",
-        &list,
-    ]);
+    let jwt = license["jwt"].as_str().unwrap();
+    let verified = verify_with_status_list(&product, jwt, &pem, &list, &[]);
     assert!(
         verified.code == 8
             && verified

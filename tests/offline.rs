@@ -10,7 +10,9 @@ use std::sync::{Arc, Barrier};
 use serde_json::{json, Value};
 
 use crate::common::postgres::test_database;
-use crate::common::{rfc3339, Issued, Sandbox, ISSUER};
+use crate::common::{
+    rfc3339, verify_with_status_list, with_claims_edited, Issued, Sandbox, ISSUER,
+};
 use crate::net::{request, Server};
 
 /// The vendor's side: a store with `app` and `web`, its public key in `vendor.pub.pem`.
@@ -267,15 +269,9 @@ fn machine_verify_gives_every_outcome_with_the_public_key_alone() {
         (5, "expired")
     );
     // Edited by hand: the payload changes, the signature does not.
-    let parts: Vec<&str> = text.trim().split('.').collect();
-    let mut claims: Value = serde_json::from_slice(&crate::common::unb64(parts[1])).unwrap();
-    claims["exp"] = json!(claims["exp"].as_i64().unwrap() + 365 * 86_400);
-    let edited = format!(
-        "{}.{}.{}",
-        parts[0],
-        crate::common::b64(claims.to_string().as_bytes()),
-        parts[2]
-    );
+    let edited = with_claims_edited(&text, |claims| {
+        claims["exp"] = json!(claims["exp"].as_i64().unwrap() + 365 * 86_400);
+    });
     let edited = product.write("edited.jwt", edited);
     assert_eq!(
         code_of(&machine_verify(&product, &edited, "hw", &pem, &[])),
@@ -395,18 +391,7 @@ fn a_status_list_says_revoked_and_refuses_to_answer_when_it_cannot() {
     let (product, pem) = product(&pem);
     let list = product.write("list.jwt", std::fs::read(&list).unwrap());
     let verify = |issued: &Issued, list: &str, extra: &[&str]| {
-        let mut args = vec![
-            "verify",
-            &issued.jwt,
-            "--product",
-            "app",
-            "--public-key",
-            &pem,
-            "--status-list",
-            list,
-        ];
-        args.extend_from_slice(extra);
-        let out = product.run(args);
+        let out = verify_with_status_list(&product, &issued.jwt, &pem, list, extra);
         (out.code, out.stdout)
     };
     assert_eq!(
@@ -447,18 +432,12 @@ fn a_status_list_says_revoked_and_refuses_to_answer_when_it_cannot() {
     );
     // A flipped bit under the old signature: the revoked entry cleared.
     let token = std::fs::read_to_string(&list).unwrap();
-    let parts: Vec<&str> = token.trim().split('.').collect();
-    let mut claims: Value = serde_json::from_slice(&crate::common::unb64(parts[1])).unwrap();
     let cleared = keyctl_core::status_list::StatusList::build(3, [])
         .unwrap()
         .encode();
-    claims["status_list"]["lst"] = json!(cleared);
-    let forged = format!(
-        "{}.{}.{}",
-        parts[0],
-        crate::common::b64(claims.to_string().as_bytes()),
-        parts[2]
-    );
+    let forged = with_claims_edited(&token, |claims| {
+        claims["status_list"]["lst"] = json!(cleared);
+    });
     let forged = product.write("forged.jwt", forged);
     let (code, text) = verify(&revoked, &forged, &[]);
     assert!(code == 10 && text.starts_with("status_unknown: "), "{text}");
@@ -752,17 +731,7 @@ fn the_server_signs_machine_files_and_serves_the_status_list() {
     );
     let verify_against = |list: &str| {
         let list = product.write("list.jwt", list);
-        let args = [
-            "verify",
-            &issued.jwt,
-            "--product",
-            "app",
-            "--public-key",
-            &pem,
-            "--status-list",
-            &list,
-        ];
-        product.run(args).code
+        verify_with_status_list(&product, &issued.jwt, &pem, &list, &[]).code
     };
     assert_eq!(verify_against(&first.body), 0);
     // Revoked through the control socket: signed again, and the product sees it.

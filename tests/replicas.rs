@@ -23,6 +23,15 @@ fn database_store(database: &TestDatabase) -> Sandbox {
     sandbox
 }
 
+/// A test database holding a store with `app` and `web` and one license for `app` (issued
+/// with `args`); `None` without a server.
+fn licensed_database(args: &[&str]) -> Option<(TestDatabase, Sandbox, Issued)> {
+    let database = test_database()?;
+    let sandbox = database_store(&database);
+    let issued = sandbox.issue_app(args);
+    Some((database, sandbox, issued))
+}
+
 fn created_line(sandbox: &Sandbox, database: &TestDatabase) -> String {
     let kid = sandbox.run(["key", "list", "--json"]).json()[0]["kid"]
         .as_str()
@@ -137,11 +146,9 @@ fn init_migrate_and_every_command_work_on_a_database_store() {
 
 #[test]
 fn three_replicas_grant_exactly_the_seats_a_license_has() {
-    let Some(database) = test_database() else {
+    let Some((database, sandbox, issued)) = licensed_database(&["--activations", "10"]) else {
         return;
     };
-    let sandbox = database_store(&database);
-    let issued = sandbox.issue_app(&["--activations", "10"]);
     let servers = replicas(&sandbox, 3, &[]);
     let answers: Vec<(u16, Value)> = std::thread::scope(|scope| {
         let threads: Vec<_> = (0..200)
@@ -169,11 +176,9 @@ fn three_replicas_grant_exactly_the_seats_a_license_has() {
 
 #[test]
 fn a_request_accepted_by_one_replica_is_a_replay_on_another() {
-    let Some(database) = test_database() else {
+    let Some((_database, sandbox, issued)) = licensed_database(&[]) else {
         return;
     };
-    let sandbox = database_store(&database);
-    let issued = sandbox.issue_app(&[]);
     let servers = replicas(&sandbox, 2, &[]);
     let t = datetime(0);
     let signature = sandbox.sign(&issued, &t, &[])["signature"].clone();
@@ -203,22 +208,23 @@ fn a_request_accepted_by_one_replica_is_a_replay_on_another() {
 
 #[test]
 fn a_deactivation_revocation_or_rotation_made_anywhere_reaches_every_replica_within_a_second() {
-    let Some(database) = test_database() else {
+    let Some((_database, sandbox, issued)) = licensed_database(&[]) else {
         return;
     };
-    let sandbox = database_store(&database);
-    let issued = sandbox.issue_app(&[]);
     let servers = replicas(&sandbox, 3, &[]);
-    let check = |server: &Server, key: &str| server.get(&check_path(key, "h")).status;
+    // What every replica answers `/api/check` of machine `h`: 201 activated, 404 not.
+    let all_check = |status: u16| {
+        servers
+            .iter()
+            .all(|server| server.get(&check_path(&issued.short_key, "h")).status == status)
+    };
     assert_eq!(
         servers[0]
             .post_json("/v1/activate", &activation(&issued, "h"))
             .status,
         200
     );
-    assert!(servers
-        .iter()
-        .all(|server| check(server, &issued.short_key) == 201));
+    assert!(all_check(201));
     // Deactivated through one replica: no replica still takes the machine as activated
     // (each has seen it activated, and may remember so).
     assert_eq!(
@@ -227,11 +233,7 @@ fn a_deactivation_revocation_or_rotation_made_anywhere_reaches_every_replica_wit
             .status,
         200
     );
-    let took = within_a_second(|| {
-        servers
-            .iter()
-            .all(|server| check(server, &issued.short_key) == 404)
-    });
+    let took = within_a_second(|| all_check(404));
     assert!(
         took.is_some(),
         "a replica still takes the deactivated machine"
@@ -242,18 +244,12 @@ fn a_deactivation_revocation_or_rotation_made_anywhere_reaches_every_replica_wit
             .status,
         200
     );
-    assert!(servers
-        .iter()
-        .all(|server| check(server, &issued.short_key) == 201));
+    assert!(all_check(201));
     // Revoked through the CLI on the database, while the replicas run.
     sandbox
         .run(["license", "revoke", &issued.id, "--reason", "refund"])
         .success();
-    let took = within_a_second(|| {
-        servers
-            .iter()
-            .all(|server| check(server, &issued.short_key) == 404)
-    });
+    let took = within_a_second(|| all_check(404));
     assert!(
         took.is_some(),
         "a replica still accepts the revoked license"
@@ -275,11 +271,9 @@ fn a_deactivation_revocation_or_rotation_made_anywhere_reaches_every_replica_wit
 
 #[test]
 fn a_replica_killed_mid_stream_loses_no_acknowledged_activation() {
-    let Some(database) = test_database() else {
+    let Some((_database, sandbox, issued)) = licensed_database(&[]) else {
         return;
     };
-    let sandbox = database_store(&database);
-    let issued = sandbox.issue_app(&[]);
     let victim = Server::serve(&sandbox, &[]);
     let addr = victim.addr.clone();
     let acknowledged: Vec<String> = std::thread::scope(|scope| {

@@ -533,6 +533,43 @@ pub fn unb64(text: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("{text:.40} is not base64url: {e}"))
 }
 
+/// `keyctl verify JWT --product app --public-key PEM --status-list LIST EXTRA…` on `product`,
+/// a side with only the vendor's public key (the file `pem`) and a status list (`list`).
+pub fn verify_with_status_list(
+    product: &Sandbox,
+    jwt: &str,
+    pem: &str,
+    list: &str,
+    extra: &[&str],
+) -> Run {
+    let mut args = vec![
+        "verify",
+        jwt,
+        "--product",
+        "app",
+        "--public-key",
+        pem,
+        "--status-list",
+        list,
+    ];
+    args.extend_from_slice(extra);
+    product.run(args)
+}
+
+/// The compact JWS `token` with its claims changed by `edit` and its header and signature
+/// kept: what a forger who edits a signed artefact by hand produces.
+pub fn with_claims_edited(token: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let parts: Vec<&str> = token.trim().split('.').collect();
+    let mut claims: Value = serde_json::from_slice(&unb64(parts[1])).unwrap();
+    edit(&mut claims);
+    format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(claims.to_string().as_bytes()),
+        parts[2]
+    )
+}
+
 /// RFC 7638 thumbprint of an Ed25519 key given its base64url `x`.
 pub fn thumbprint(x: &str) -> String {
     b64(&Sha256::digest(format!(
