@@ -27,6 +27,7 @@
 
 mod cache;
 mod libpq;
+mod replay;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -60,6 +61,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
 use crate::time::Timestamp;
+use replay::ReplayWriter;
 use view::View;
 
 /// How long a connection may take to open, and a request may wait for a free one.
@@ -274,6 +276,22 @@ async fn bounded<T>(name: &str, work: impl Future<Output = Result<T>>) -> Result
         })
 }
 
+/// A connection from `pool`, of the store named `name`, within the pool's wait.
+async fn connection(pool: &Pool, name: &str) -> Result<Object> {
+    pool.get().await.map_err(|err| match err {
+        PoolError::Backend(err) => not_connected(name, err),
+        PoolError::Timeout(_) => Error::store_unavailable(
+            name,
+            format!(
+                "no connection within {} s (all {} in use, or the server does not answer)",
+                CONNECT_TIMEOUT.as_secs(),
+                pool.status().max_size
+            ),
+        ),
+        other => Error::store_unavailable(name, other),
+    })
+}
+
 /// A client error as the crate's: the connection's failures make the store unavailable;
 /// what the database refused is a store error.
 fn failure(name: &str, err: tokio_postgres::Error) -> Error {
@@ -353,6 +371,8 @@ pub struct PgBackend {
     view: Arc<View>,
     /// The connection of each batch being staged, its transaction open.
     staging: Mutex<HashMap<String, Object>>,
+    /// Records accepted requests, many to a commit (see `replay.rs`).
+    replay: Arc<ReplayWriter>,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -442,8 +462,14 @@ impl PgBackend {
             pool,
             view: Arc::new(View::new()),
             staging: Mutex::default(),
+            replay: Arc::default(),
         };
         backend.run(async { backend.refresh(&backend.client().await?).await })?;
+        backend.runtime().spawn(replay::write(
+            Arc::clone(&backend.replay),
+            backend.pool.clone(),
+            backend.name.clone(),
+        ));
         backend.runtime().spawn(view::watch(
             Arc::clone(&backend.view),
             target.config,
@@ -494,18 +520,7 @@ impl PgBackend {
 
     /// A pooled connection.
     async fn client(&self) -> Result<Object> {
-        self.pool.get().await.map_err(|err| match err {
-            PoolError::Backend(err) => not_connected(&self.name, err),
-            PoolError::Timeout(_) => Error::store_unavailable(
-                &self.name,
-                format!(
-                    "no connection within {} s (all {} in use, or the server does not answer)",
-                    CONNECT_TIMEOUT.as_secs(),
-                    self.pool.status().max_size
-                ),
-            ),
-            other => Error::store_unavailable(&self.name, other),
-        })
+        connection(&self.pool, &self.name).await
     }
 
     fn fail(&self, err: tokio_postgres::Error) -> Error {
@@ -1397,22 +1412,10 @@ impl Backend for PgBackend {
         })
     }
 
-    /// The row's insert decides: of two replicas given the same request, one adds it.
+    /// The row's insert decides: of two replicas given the same request, one adds it. The
+    /// requests of concurrent callers share a statement and its commit (see `replay.rs`).
     fn remember_request(&self, entry: RememberedRequest) -> Result<bool> {
-        // The hashes are 64 bits; bigint holds them as the same bits.
-        let (request, license) = (entry.request as i64, entry.license as i64);
-        self.run(async {
-            let client = self.client().await?;
-            let inserted = execute(
-                &client,
-                "INSERT INTO replay (request, license, expires) VALUES ($1, $2, $3)
-                 ON CONFLICT (request) DO NOTHING",
-                &[&request, &license, &entry.expires],
-            )
-            .await
-            .map_err(|e| self.fail(e))?;
-            Ok(inserted == 1)
-        })
+        self.run(self.replay.remember(entry))
     }
 
     fn forget_requests_before(&self, now: Timestamp) -> Result<()> {

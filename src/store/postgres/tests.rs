@@ -410,6 +410,51 @@ fn a_request_one_process_remembered_is_a_replay_for_another() {
 }
 
 #[test]
+fn requests_remembered_at_once_share_commits_yet_each_is_new_exactly_once() {
+    let Some(db) = TestDb::new("requests_remembered_at_once_share_commits") else {
+        return;
+    };
+    let backend: Arc<dyn Backend> = Arc::from(db.store());
+    // 32 threads present the same 200 requests, each in its own order, so that batches
+    // hold the same request more than once and several callers race for each.
+    let threads: Vec<_> = (0..32u64)
+        .map(|t| {
+            let backend = Arc::clone(&backend);
+            std::thread::spawn(move || {
+                (0..200u64)
+                    .map(|n| (n * 7 + t * 13) % 200)
+                    .filter(|&request| {
+                        let entry = RememberedRequest {
+                            request,
+                            license: 1,
+                            expires: 1_700_000_100,
+                        };
+                        backend.remember_request(entry).unwrap()
+                    })
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let mut new: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    new.sort_unstable();
+    assert_eq!(new, (0..200).collect::<Vec<u64>>());
+    assert_eq!(backend.remembered_requests(0).unwrap().len(), 200);
+    // One batch holding a request twice: new the first time only.
+    let pg = db.open_polling(Duration::from_secs(3600));
+    let entry = |request| RememberedRequest {
+        request,
+        license: 2,
+        expires: 1_700_000_100,
+    };
+    let batch = [entry(500), entry(500), entry(501), entry(0)];
+    let added = pg.run(replay::insert(&pg.pool, &pg.name, &batch)).unwrap();
+    assert_eq!(added, [true, false, true, false]);
+}
+
+#[test]
 fn what_the_status_list_says_moves_another_process_change_version() {
     let Some(db) = TestDb::new("what_the_status_list_says_moves_another_process_change") else {
         return;
