@@ -26,9 +26,11 @@
 //! Every write is committed before it returns, with synchronous commit on.
 
 mod cache;
+mod group;
 mod libpq;
 mod replay;
 mod schema;
+mod seats;
 #[cfg(test)]
 mod tests;
 mod tls;
@@ -61,7 +63,8 @@ use super::{
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
 use crate::time::Timestamp;
-use replay::ReplayWriter;
+use group::Group;
+use seats::SeatJob;
 use view::View;
 
 /// How long a connection may take to open, and a request may wait for a free one.
@@ -372,7 +375,9 @@ pub struct PgBackend {
     /// The connection of each batch being staged, its transaction open.
     staging: Mutex<HashMap<String, Object>>,
     /// Records accepted requests, many to a commit (see `replay.rs`).
-    replay: Arc<ReplayWriter>,
+    replay: Arc<Group<RememberedRequest, bool>>,
+    /// Grants seats, many to a commit (see `seats.rs`).
+    seats: Arc<Group<SeatJob, Activated>>,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -463,12 +468,26 @@ impl PgBackend {
             view: Arc::new(View::new()),
             staging: Mutex::default(),
             replay: Arc::default(),
+            seats: Arc::default(),
         };
         backend.run(async { backend.refresh(&backend.client().await?).await })?;
-        backend.runtime().spawn(replay::write(
+        let (pool, name) = (backend.pool.clone(), backend.name.clone());
+        backend.runtime().spawn(group::serve(
             Arc::clone(&backend.replay),
-            backend.pool.clone(),
-            backend.name.clone(),
+            replay::MAX_BATCH,
+            move |batch| {
+                let (pool, name) = (pool.clone(), name.clone());
+                async move { replay::remember(&pool, &name, batch).await }
+            },
+        ));
+        let (pool, name) = (backend.pool.clone(), backend.name.clone());
+        backend.runtime().spawn(group::serve(
+            Arc::clone(&backend.seats),
+            seats::MAX_BATCH,
+            move |batch| {
+                let (pool, name) = (pool.clone(), name.clone());
+                async move { seats::grant(&pool, &name, batch).await }
+            },
         ));
         backend.runtime().spawn(view::watch(
             Arc::clone(&backend.view),
@@ -817,35 +836,6 @@ fn ref_rows(records: &[LicenseRecord]) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
     }
     columns
 }
-
-/// Takes a seat or renews one, in one statement. `license` locks the license row (after
-/// waiting, READ COMMITTED hands back its newest version); `renewed` renews this machine's
-/// activation if it has one; otherwise `taken` raises the counter of the locked row only
-/// while it is under the limit (re-checked on the newest version), and `inserted` adds the
-/// activation only when `taken` did. The result: the seats when renewed, when taken, and
-/// as locked (NULL: no such license).
-const GRANT_SEAT: &str = "
-WITH license AS (
-    SELECT id, seats FROM licenses WHERE id = $1 FOR UPDATE
-), renewed AS (
-    UPDATE activations a
-    SET last_seen = $3, machine = coalesce($4, a.machine), \"user\" = coalesce($5, a.\"user\")
-    FROM license
-    WHERE a.license_id = $1 AND a.hwid = $2
-    RETURNING license.seats
-), taken AS (
-    UPDATE licenses l SET seats = l.seats + 1
-    FROM license
-    WHERE l.id = license.id
-      AND NOT EXISTS (SELECT 1 FROM renewed)
-      AND ($6::int8 IS NULL OR l.seats < $6)
-    RETURNING l.seats
-), inserted AS (
-    INSERT INTO activations (license_id, hwid, machine, \"user\", first_seen, last_seen)
-    SELECT $1, $2, $4, $5, $3, $3 FROM taken
-    RETURNING 1
-)
-SELECT (SELECT seats FROM renewed), (SELECT seats FROM taken), (SELECT seats FROM license)";
 
 /// Frees a seat in one statement: the activation's delete feeds the counter's update.
 const RELEASE_SEAT: &str = "
@@ -1300,49 +1290,12 @@ impl Backend for PgBackend {
         })
     }
 
-    /// `GRANT_SEAT`. When a first activation of the same machine commits while this one
-    /// waits for the row, the insert violates the key: run once more, and it renews.
+    /// One statement per activation, several to a commit (see `seats.rs`).
     fn grant_seat(&self, activation: &Activation, limit: Option<u64>) -> Result<Activated> {
-        let limit = limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
-        let params: [&(dyn ToSql + Sync); 6] = [
-            &activation.license_id,
-            &activation.hwid,
-            &activation.last_seen,
-            &activation.machine,
-            &activation.user,
-            &limit,
-        ];
-        self.run(async {
-            let client = self.client().await?;
-            let mut attempts = 0;
-            let row = loop {
-                match rows(&client, GRANT_SEAT, &params).await {
-                    Ok(mut found) => break found.pop().expect("one row"),
-                    Err(err) if is_unique_violation(&err) && attempts < 3 => attempts += 1,
-                    Err(err) => return Err(self.fail(err)),
-                }
-            };
-            let (renewed, taken, locked) = (
-                row.get::<_, Option<i64>>(0),
-                row.get::<_, Option<i64>>(1),
-                row.get::<_, Option<i64>>(2),
-            );
-            match (renewed, taken, locked) {
-                (Some(used), _, _) => Ok(Activated::Granted {
-                    new: false,
-                    used: count(used),
-                }),
-                (None, Some(used), _) => Ok(Activated::Granted {
-                    new: true,
-                    used: count(used),
-                }),
-                (None, None, Some(used)) => Ok(Activated::NoSeatsLeft { used: count(used) }),
-                (None, None, None) => Err(Error::NotFound {
-                    kind: "license",
-                    id: activation.license_id.clone(),
-                }),
-            }
-        })
+        self.run(self.seats.submit(SeatJob {
+            activation: activation.clone(),
+            limit,
+        }))
     }
 
     /// `RELEASE_SEAT`: one statement.
@@ -1415,7 +1368,7 @@ impl Backend for PgBackend {
     /// The row's insert decides: of two replicas given the same request, one adds it. The
     /// requests of concurrent callers share a statement and its commit (see `replay.rs`).
     fn remember_request(&self, entry: RememberedRequest) -> Result<bool> {
-        self.run(self.replay.remember(entry))
+        self.run(self.replay.submit(entry))
     }
 
     fn forget_requests_before(&self, now: Timestamp) -> Result<()> {

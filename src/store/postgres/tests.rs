@@ -455,6 +455,62 @@ fn requests_remembered_at_once_share_commits_yet_each_is_new_exactly_once() {
 }
 
 #[test]
+fn seats_granted_together_answer_each_activation_and_a_failing_one_fails_alone() {
+    let Some(db) = TestDb::new("seats_granted_together_answer_each") else {
+        return;
+    };
+    drop(db.store());
+    let pg = db.open_polling(Duration::from_secs(3600));
+    pg.insert_licenses(&[license("lic_a", Some(1)), license("lic_b", None)])
+        .unwrap();
+    let job = |license_id: &str, hwid: &str, limit: Option<u64>| seats::SeatJob {
+        activation: machine(license_id, hwid),
+        limit,
+    };
+    let grant = |jobs| {
+        let answers = pg
+            .runtime()
+            .block_on(seats::grant(&pg.pool, &pg.name, jobs));
+        answers
+            .into_iter()
+            .map(|answer| answer.map_err(|err| err.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let granted = |new, used| Ok(Activated::Granted { new, used });
+    // One transaction: each answer as if alone, in the batch's order (granted in license
+    // order), the same machine twice renewed, a full license refused, no license not found.
+    assert_eq!(
+        grant(vec![
+            job("lic_b", "hw1", None),
+            job("lic_a", "hw1", Some(1)),
+            job("lic_a", "hw2", Some(1)),
+            job("lic_a", "hw1", Some(1)),
+            job("lic_none", "hw1", None),
+        ]),
+        [
+            granted(true, 1),
+            granted(true, 1),
+            Ok(Activated::NoSeatsLeft { used: 1 }),
+            granted(false, 1),
+            Err("license lic_none not found".into()),
+        ]
+    );
+    // A statement PostgreSQL refuses (text cannot hold NUL) rolls the batch back; then
+    // each is granted alone, and only that one fails.
+    let answers = grant(vec![
+        job("lic_b", "hw2", None),
+        job("lic_b", "bad\0hw", None),
+        job("lic_b", "hw3", None),
+    ]);
+    assert_eq!(
+        (&answers[0], &answers[2]),
+        (&granted(true, 2), &granted(true, 3))
+    );
+    assert!(answers[1].is_err(), "{answers:?}");
+    assert_eq!(pg.seats_used("lic_b").unwrap(), 3);
+}
+
+#[test]
 fn what_the_status_list_says_moves_another_process_change_version() {
     let Some(db) = TestDb::new("what_the_status_list_says_moves_another_process_change") else {
         return;
