@@ -1575,7 +1575,7 @@ impl PgBackend {
     /// abandoned, so that the status list revokes its indexes. A batch still running holds
     /// its lock and is left alone.
     fn abandon_dead_batches(&self) -> Result<()> {
-        self.run_long(async {
+        self.run(async {
             let staging = self
                 .query(
                     "SELECT prefix, output FROM batches WHERE state = 'staging'",
