@@ -5,8 +5,8 @@
 # as the current directory, where every benchmark works.
 #
 # The pieces the benchmarks hand to python3 and wrk are files in benches/lib/:
-#   sign.py      KEYCTL1-signed POST /v1/validate requests (docs/spec/signer-protocol.md)
-#   post.lua     wrk's POST /v1/validate and POST /api/activate loads
+#   sign.py         KEYCTL1-signed POST /v1/validate requests (docs/spec/signer-protocol.md)
+#   post.lua        wrk's POST /v1/validate and POST /api/activate loads
 #   wrk_summary.py  successes/s and latency from wrk's output
 
 # shellcheck disable=SC2034 # for the benchmarks
