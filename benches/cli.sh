@@ -11,6 +11,8 @@
 # Needs cargo, python3, GNU time and hyperfine (both installed with apt-get if missing).
 # Everything happens in a temporary directory that is removed at the end.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROWS=${ROWS:-100000}
 BIG_ROWS=${BIG_ROWS:-1000000}
@@ -18,29 +20,24 @@ RUNS=${RUNS:-200}
 REFS=${REFS:-0}
 
 cd "$(dirname "$0")/.."
-need() { command -v "$1" >/dev/null 2>&1; }
-install() {
-    echo "installing $1 with apt-get" >&2
-    apt-get install -y "$1" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$1" >/dev/null; }
-}
 [ -x /usr/bin/time ] || install time
 need hyperfine || install hyperfine
 need python3 || { echo "python3 is needed to generate the input" >&2; exit 1; }
 
-echo "== cargo build --release" >&2
-cargo build --release --quiet
-TARGET=${CARGO_TARGET_DIR:-target}
-KEYCTL=$(realpath "$TARGET/release/keyctl")
+release_build
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 export KEYCTL_STORE="$WORK/store"
 unset KEYCTL_LOG
 
-"$KEYCTL" init --issuer "Bench Corp" >/dev/null
-"$KEYCTL" product add app --name "App" >/dev/null
-"$KEYCTL" product add suite --name "Suite" >/dev/null
-"$KEYCTL" key export --format pem >"$WORK/public.pem"
+# suite_store PEM: a new store with the products app and suite; its public key in PEM.
+suite_store() {
+    new_store
+    "$KEYCTL" product add suite --name "Suite" >/dev/null
+    "$KEYCTL" key export --format pem >"$1"
+}
+suite_store "$WORK/public.pem"
 
 # rows.csv with N rows: licensee, products, expiry, seats, features, and with REFS=1 an
 # order number (every row valid).
@@ -61,8 +58,7 @@ secs() { date +%s.%N; }
 # Peak RSS in MB and elapsed seconds from a GNU time -v report.
 peak_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$1"; }
 
-declare -a TABLE
-row() { TABLE+=("$(printf '%-64s %12s  %s' "$1" "$2" "$3")"); }
+TABLE_ROW='%-64s %12s  %s'
 
 # issue_and_verify N LABEL: issues N licenses from a fresh store, then verifies them all.
 issue_and_verify() {
@@ -70,10 +66,7 @@ issue_and_verify() {
     mkdir -p "$dir"
     gen_rows "$n" "$dir/rows.csv"
     rm -rf "$KEYCTL_STORE"
-    "$KEYCTL" init --issuer "Bench Corp" >/dev/null
-    "$KEYCTL" product add app --name "App" >/dev/null
-    "$KEYCTL" product add suite --name "Suite" >/dev/null
-    "$KEYCTL" key export --format pem >"$dir/public.pem"
+    suite_store "$dir/public.pem"
 
     echo "== $label: license issue --batch ($n rows)" >&2
     local t0 t1
@@ -90,12 +83,7 @@ issue_and_verify() {
     row "$label issue --batch: peak RSS MB (goal < 100 @1M)" "$(peak_mb "$dir/issue.time")" ""
     du -sk "$KEYCTL_STORE" | awk -v l="$label" '{printf "%s store size: %.0f MB\n", l, $1/1024}' >&2
 
-    python3 - "$dir/issued.jsonl" "$dir/jwts.txt" <<'EOF'
-import json, sys
-with open(sys.argv[1]) as src, open(sys.argv[2], "w") as out:
-    for line in src:
-        out.write(json.loads(line)["jwt"] + "\n")
-EOF
+    jsonl_field jwt "$dir/issued.jsonl" "$dir/jwts.txt"
 
     echo "== $label: verify --batch --public-key ($n licenses)" >&2
     t0=$(secs)
@@ -163,6 +151,5 @@ if [ "$BIG_ROWS" -gt 0 ]; then
 fi
 
 echo
-echo "keyctl whole-command benchmarks ($(nproc) cores, $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- src 2>/dev/null || echo '+dirty src')$([ "$REFS" = 1 ] && echo ', rows with refs'))"
-printf '%-64s %12s  %s\n' "what" "figure" "detail"
-printf '%s\n' "${TABLE[@]}"
+echo "keyctl whole-command benchmarks ($(nproc) cores, $(revision src)$([ "$REFS" = 1 ] && echo ', rows with refs'))"
+print_table "what" "figure" "detail"

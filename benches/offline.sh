@@ -12,19 +12,17 @@
 # example (the store's own rules, one process). Everything happens in a temporary
 # directory that is removed at the end.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 LICENSES=${LICENSES:-1000000}
 RUNS=${RUNS:-100}
 
 cd "$(dirname "$0")/.."
-need() { command -v "$1" >/dev/null 2>&1; }
-need hyperfine || { apt-get install -y hyperfine >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y hyperfine >/dev/null; }; }
+need hyperfine || install hyperfine
 need python3 || { echo "python3 is needed to generate the input" >&2; exit 1; }
 
-echo "== cargo build --release (keyctl and the revoke_ids example)" >&2
-cargo build --release --quiet --bin keyctl --example revoke_ids
-TARGET=${CARGO_TARGET_DIR:-target}
-KEYCTL=$(realpath "$TARGET/release/keyctl")
+release_build --bin keyctl --example revoke_ids
 REVOKE=$(realpath "$TARGET/release/examples/revoke_ids")
 
 WORK=$(mktemp -d)
@@ -32,8 +30,7 @@ trap 'rm -rf "$WORK"' EXIT
 export KEYCTL_STORE="$WORK/store"
 unset KEYCTL_LOG
 
-"$KEYCTL" init --issuer "Bench Corp" >/dev/null
-"$KEYCTL" product add app --name "App" >/dev/null
+new_store
 "$KEYCTL" key export --format pem >"$WORK/public.pem"
 
 echo "== seeding: license issue --batch ($LICENSES rows)" >&2

@@ -23,6 +23,8 @@
 # successful request, and the machine's idle share. Everything (servers, PostgreSQL, wrk)
 # shares the machine's cores. Servers, wrk and the database are stopped and removed on exit.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 cd "$(dirname "$0")/.."
 if [ -z "${KEYCTL_TEST_POSTGRES:-}" ]; then
@@ -39,21 +41,13 @@ PROFILE=${PROFILE:-0}
 # cache never bounds the rate measured here (the default, 1 000 000, sustains ~3 300/s).
 REPLAY_CAPACITY=${REPLAY_CAPACITY:-5000000}
 
-need() { command -v "$1" >/dev/null 2>&1; }
-install() {
-    echo "installing $1 with apt-get" >&2
-    apt-get install -y "$1" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$1" >/dev/null; }
-}
 need wrk || install wrk
 need curl || install curl
 need psql || { echo "psql is needed (it comes with PostgreSQL)" >&2; exit 1; }
 need python3 || { echo "python3 is needed to sign requests" >&2; exit 1; }
 seconds() { case $1 in *m) echo $((${1%m} * 60)) ;; *s) echo "${1%s}" ;; *) echo "$1" ;; esac; }
 
-echo "== cargo build --release" >&2
-cargo build --release --quiet
-TARGET=${CARGO_TARGET_DIR:-target}
-KEYCTL=$(realpath "$TARGET/release/keyctl")
+release_build
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 WORK=$(mktemp -d)
@@ -116,31 +110,17 @@ EOF
 FSYNC_START=$(fsync_probe)
 
 # ---- seed -----------------------------------------------------------------------------
-python3 - "$LICENSES" "$WORK/rows.csv" <<'EOF'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as out:
-    out.write("licensee,products,expires,activations\n")
-    for i in range(n):
-        out.write(f"customer{i}@example.com,app,365d,-1\n")
-EOF
-declare -a TABLE
+unlimited_rows "$LICENSES" "$WORK/rows.csv"
 note() { TABLE+=("$*"); }
 # seed NAME STORE: a store with LICENSES licenses; their JWTs in NAME.jsonl, keys in NAME.keys.
 seed() {
     local name=$1 store=$2 start elapsed
     echo "== seeding $LICENSES licenses into $name" >&2
-    KEYCTL_STORE=$store "$KEYCTL" init --issuer "Bench Corp" >/dev/null
-    KEYCTL_STORE=$store "$KEYCTL" product add app --name "App" >/dev/null
+    KEYCTL_STORE=$store new_store
     start=$(date +%s.%N)
     KEYCTL_STORE=$store "$KEYCTL" license issue --batch "$WORK/rows.csv" --out "$WORK/$name.jsonl" 2>/dev/null
     elapsed=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
-    python3 - "$WORK/$name.jsonl" "$WORK/$name.keys" <<'EOF'
-import json, sys
-with open(sys.argv[1]) as src, open(sys.argv[2], "w") as out:
-    for line in src:
-        out.write(json.loads(line)["short_key"] + "\n")
-EOF
+    jsonl_field short_key "$WORK/$name.jsonl" "$WORK/$name.keys"
     note "seeding $name: license issue --batch of $LICENSES in $elapsed s ($(python3 -c "print(round($LICENSES / $elapsed))")/s)"
 }
 SLED_STORE=$WORK/sled
@@ -148,8 +128,9 @@ seed sled "$SLED_STORE"
 seed postgres "$PG"
 
 # ---- servers --------------------------------------------------------------------------
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 declare -A PORT=() STARTED=()
+# url SERVER: where the server answers.
+url() { echo "http://127.0.0.1:${PORT[$1]}"; }
 # start_server NAME STORE: `keyctl serve` on a free port, once /healthz answers 200.
 start_server() {
     local name=$1 store=$2 port
@@ -159,12 +140,7 @@ start_server() {
     SERVER_PID[$name]=$!
     PORT[$name]=$port
     STARTED[$name]=$(date +%s)
-    for _ in $(seq 100); do
-        curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return
-        sleep 0.1
-    done
-    cat "$WORK/$name.err" >&2
-    exit 1
+    wait_healthy "$(url "$name")" "$WORK/$name.err"
 }
 rss() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/${SERVER_PID[$1]}/status"; }
 
@@ -185,45 +161,6 @@ machine() {
 }
 wal() { sql "SELECT pg_current_wal_lsn() - '0/0'"; }
 
-# Signs KEYCTL1 requests for /v1/validate with an implementation of
-# docs/spec/signer-protocol.md independent of keyctl's code:
-#   sign.py ISSUED FIRST ROUNDS THREADS PREFIX...
-# For each PREFIX (one wrk), ROUNDS rounds over every license, dated FIRST, FIRST + 1, ...
-# (the next prefix continues the seconds), in THREADS files PREFIX.0 ... round-robin.
-# A (license, datetime) pair is never signed twice, so no request is a replay.
-cat >"$WORK/sign.py" <<'EOF'
-import hashlib, hmac, json, sys, time
-issued, first, rounds, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-licenses = [json.loads(line) for line in open(issued)]
-hashes = [hashlib.sha256(lic["jwt"].encode()).hexdigest() for lic in licenses]
-keys = {}
-
-def signing_key(secret, date, lid):
-    k = keys.get((lid, date))
-    if k is None:
-        k = hmac.new(("KEYCTL1" + secret).encode(), date.encode(), hashlib.sha256).digest()
-        k = hmac.new(k, lid.encode(), hashlib.sha256).digest()
-        k = hmac.new(k, b"keyctl1_request", hashlib.sha256).digest()
-        keys[(lid, date)] = k
-    return k
-
-second = first
-for prefix in sys.argv[5:]:
-    files = [open(f"{prefix}.{t}", "w") for t in range(threads)]
-    i = 0
-    for _ in range(rounds):
-        dt = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
-        second += 1
-        for lic, h in zip(licenses, hashes):
-            sts = f"KEYCTL1-HMAC-SHA256\n{dt}\n{dt[:8]}/{lic['id']}/keyctl1_request\n{h}"
-            sig = hmac.new(signing_key(lic["secret"], dt[:8], lic["id"]), sts.encode(), hashlib.sha256).hexdigest()
-            body = json.dumps({"license": lic["jwt"], "datetime": dt, "signature": sig, "product": "app"},
-                              separators=(",", ":"))
-            files[i % threads].write(body + "\n")
-            i += 1
-    for f in files:
-        f.close()
-EOF
 declare -A LAST_SECOND=()
 # sign STORE ROUNDS THREADS PREFIX...: requests for the servers of STORE (sled or postgres),
 # dated with whole seconds never used before on that store, the earliest that are allowed:
@@ -243,58 +180,9 @@ sign() {
     [ "$store" != sled ] || [ "${LAST_SECOND[$store]}" -le "$now" ] ||
         echo "note: some sled requests are dated up to $((LAST_SECOND[$store] - now)) s ahead" >&2
     echo "== signing $((need * LICENSES)) requests for $store" >&2
-    python3 "$WORK/sign.py" "$WORK/$store.jsonl" "$first" "$rounds" "$threads" "$@"
+    python3 "$BENCH_LIB/sign.py" "$WORK/$store.jsonl" "$first" "$rounds" "$threads" "$@"
 }
 
-cat >"$WORK/validate.lua" <<'EOF'
--- Each wrk thread replays its own file of unique signed requests (args[1] .. "." .. thread).
-local counter = 0
-function setup(thread)
-    thread:set("tid", counter)
-    counter = counter + 1
-end
-function init(args)
-    bodies = {}
-    for line in io.lines(args[1] .. "." .. tid) do
-        bodies[#bodies + 1] = line
-    end
-    i = 0
-    wrk.method = "POST"
-    wrk.headers["Content-Type"] = "application/json"
-end
-function request()
-    i = i + 1
-    if i > #bodies then i = 1 end -- wrapped: replays, answered 409 and counted as failures
-    return wrk.format(nil, "/v1/validate", nil, bodies[i])
-end
-EOF
-cat >"$WORK/activate.lua" <<'EOF'
--- A unique hwid per request (args[2] tags the run and the wrk), over the licenses in turn
--- from an offset of args[3]: wrks loading replicas at once take different licenses, so
--- their activations do not queue on the same license rows.
-local counter = 0
-function setup(thread)
-    thread:set("tid", counter)
-    counter = counter + 1
-end
-function init(args)
-    keys = {}
-    for line in io.lines(args[1]) do
-        keys[#keys + 1] = line
-    end
-    tag = args[2]
-    offset = tonumber(args[3])
-    n = 0
-    wrk.method = "POST"
-    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-end
-function request()
-    n = n + 1
-    local key = keys[(offset + n * 7 + tid) % #keys + 1]
-    local body = "token=" .. key .. "&machine=bench-box&user=bench&app_id=1&hwid=" .. tag .. "-" .. tid .. "-" .. n
-    return wrk.format(nil, "/api/activate", nil, body)
-end
-EOF
 cat >"$WORK/cpu.py" <<'EOF'
 # cpu.py OK "K0 K1" "P0 P1" "MACHINE0 MACHINE1" "W0 W1" TIMES0 TIMES1 STATUS0 STATUS1:
 # CPU µs per success of keyctl (K, ticks), PostgreSQL (P) and wrk (the children's line of
@@ -330,37 +218,10 @@ print(f"{keyctl / ok:.0f}", f"{pg / ok:.0f}", f"{wrk / ok:.0f}", f"{(idle1 - idl
       f"{kernel / (total * tick):.0%}", f"{max(other, 0) / (total * tick):.0%}", f"{(w1 - w0) / ok:.0f}",
       failures or "-", sep="\t")
 EOF
-cat >"$WORK/parse.py" <<'EOF'
-# parse.py WRK-OUTPUT...: successes/s summed over the files, the highest p50 and p99 (ms),
-# successes, non-2xx and socket errors.
-import re, sys
-def ms(text):
-    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-rate = ok_all = bad_all = 0
-p50 = p99 = 0.0
-errors = []
-for path in sys.argv[1:]:
-    text = open(path).read()
-    total, secs, unit = re.search(r"(\d+) requests in ([\d.]+)(m?s)", text).groups()
-    secs = float(secs) / (1000 if unit == "ms" else 1)
-    bad = int((re.search(r"Non-2xx or 3xx responses: (\d+)", text) or [0, 0])[1])
-    ok = int(total) - bad
-    rate += ok / secs
-    ok_all += ok
-    bad_all += bad
-    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
-    p50, p99 = max(p50, ms(lat["50"])), max(p99, ms(lat["99"]))
-    found = re.search(r"Socket errors: (.*)", text)
-    if found:
-        errors.append(found.group(1))
-print(f"{rate:.0f}\t{p50:.2f}\t{p99:.2f}\t{ok_all}\t{bad_all}\t{'; '.join(errors) or '-'}")
-EOF
-
 # ---- loads ----------------------------------------------------------------------------
-ROW='%-44s %7s %7s %8s %6s %6s %6s %5s %5s %5s %5s %4s  %s'
-# shellcheck disable=SC2059 # the format is ROW
-printf -v HEADER "$ROW" "what" "req/s" "p50 ms" "p99 ms" "×sled" "keyctl" "pg" "wrk" "idle" "kern" "other" "RSS" "detail"
+TABLE_ROW='%-44s %7s %7s %8s %6s %6s %6s %5s %5s %5s %5s %4s  %s'
+# shellcheck disable=SC2059 # the format is TABLE_ROW
+printf -v HEADER "$TABLE_ROW" "what" "req/s" "p50 ms" "p99 ms" "×sled" "keyctl" "pg" "wrk" "idle" "kern" "other" "RSS" "detail"
 declare -A FIGURE=() RATE=()
 # load NAME KEY CONNECTIONS SERVERS TEMPLATE: one wrk per server (named in SERVERS, which
 # share CONNECTIONS between them), all at once for DURATION (or $LOAD_DURATION); each runs
@@ -386,7 +247,7 @@ load() {
         conns=$(((connections + n - 1 - i) / n))
         threads=$((n == 1 ? 2 : 1))
         [ "$conns" -ge "$threads" ] || threads=$conns
-        args=${template//\{url\}/http://127.0.0.1:${PORT[$server]}}
+        args=${template//\{url\}/$(url "$server")}
         args=${args//\{i\}/$i}
         args=${args//\{offset\}/$((i * LICENSES / n))}
         files+=("$WORK/load.$i.wrk")
@@ -402,7 +263,7 @@ load() {
     statuses "${list[@]}" >"$WORK/status.after"
     cat "${files[@]}" >&2
     local rate p50 p99 ok errs
-    IFS=$'\t' read -r rate p50 p99 ok _ errs < <(python3 "$WORK/parse.py" "${files[@]}")
+    IFS=$'\t' read -r rate p50 p99 ok _ errs _ < <(python3 "$BENCH_LIB/wrk_summary.py" "${files[@]}")
     local ratio=-
     [[ $name == sled* ]] && FIGURE[$key]=$rate
     [[ $name == sled* ]] || [ -z "${FIGURE[$key]:-}" ] || ratio=$(python3 -c "print(f'{$rate / ${FIGURE[$key]}:.2f}')")
@@ -417,9 +278,8 @@ load() {
     [ "$failures" = - ] || detail+=", failed: $failures"
     [ "$errs" = - ] || detail+=", wrk socket errors: $errs"
     [[ $name == sled* ]] || detail+=", WAL $wal_per B/req"
-    # shellcheck disable=SC2059 # the format is ROW
-    TABLE+=("$(printf "$ROW" "$name" "$rate" "$p50" "$p99" "$ratio" "$keyctl_us" "$pg_us" "$wrk_us" \
-        "$idle" "$kernel" "$other" "$memory" "$detail")")
+    row "$name" "$rate" "$p50" "$p99" "$ratio" "$keyctl_us" "$pg_us" "$wrk_us" \
+        "$idle" "$kernel" "$other" "$memory" "$detail"
     LAST_RATE=$rate
     RATE[$name]=$rate
     if [ "$PROFILE" = 1 ] && [[ $name == pg* ]]; then
@@ -436,29 +296,17 @@ load() {
 }
 
 # check_setup STORE SERVER: activates the machine /api/check asks about, once per store.
-check_setup() {
-    local key code
-    key=$(head -1 "$WORK/$1.keys")
-    CHECK="/api/check?token=$key&machine=bench-box&user=bench&hwid=bench-check-hwid&app_id=1"
-    code=$(curl -sS -o "$WORK/activate.out" -w '%{http_code}' -X POST \
-        --data "token=$key&machine=bench-box&user=bench&app_id=1&hwid=bench-check-hwid" \
-        "http://127.0.0.1:${PORT[$2]}/api/activate")
-    [ "$code" = 201 ] || { echo "activation failed: $code $(cat "$WORK/activate.out")" >&2; exit 1; }
-}
+check_setup() { check_machine "$(url "$2")" "$(head -1 "$WORK/$1.keys")"; }
 
 # statuses SERVER...: "route status count" lines of the servers' request counters.
 statuses() {
     local server
     for server in "$@"; do
-        curl -fsS "http://127.0.0.1:${PORT[$server]}/metrics" |
+        curl -fsS "$(url "$server")/metrics" |
             sed -n 's/^keyctl_requests_total{route="\([^"]*\)",status="\([^"]*\)"} \([0-9]*\)$/\1 \2 \3/p'
     done
 }
 
-validated() {
-    curl -fsS "http://127.0.0.1:${PORT[$1]}/metrics" |
-        awk '/^keyctl_requests_total\{route="\/v1\/validate"/ {n += $2} END {print n + 0}'
-}
 # warm_up STORE SERVER...: every server sees every license once (the first sight of a JWT
 # costs an Ed25519 verification; later ones hit the server's cache of verified JWTs).
 warm_up() {
@@ -470,16 +318,16 @@ warm_up() {
     start=$(date +%s.%N)
     WRK_PIDS=()
     for server in "$@"; do
-        targets+=($(($(validated "$server") + LICENSES)))
-        wrk -t 1 -c $((CONNECTIONS / $#)) -d 600s -s "$WORK/validate.lua" \
-            "http://127.0.0.1:${PORT[$server]}" -- "$WORK/warm.$server" >"$WORK/warm.$server.wrk" 2>&1 &
+        targets+=($(($(validated "$(url "$server")") + LICENSES)))
+        wrk -t 1 -c $((CONNECTIONS / $#)) -d 600s -s "$BENCH_LIB/post.lua" \
+            "$(url "$server")" -- validate "$WORK/warm.$server" >"$WORK/warm.$server.wrk" 2>&1 &
         WRK_PIDS+=($!)
     done
     for _ in $(seq 6000); do
         done_count=0
         i=0
         for server in "$@"; do
-            [ "$(validated "$server")" -lt "${targets[$i]}" ] || done_count=$((done_count + 1))
+            [ "$(validated "$(url "$server")")" -lt "${targets[$i]}" ] || done_count=$((done_count + 1))
             i=$((i + 1))
         done
         [ "$done_count" -lt $# ] || break
@@ -501,7 +349,7 @@ validate() {
     for server in "$@"; do prefixes+=("$WORK/run.$i"); i=$((i + 1)); done
     sign "$store" "$rounds" $(($# == 1 ? 2 : 1)) "${prefixes[@]}"
     echo "== $name" >&2
-    load "$name" "$key" "$CONNECTIONS" "$*" "-s $WORK/validate.lua {url} -- $WORK/run.{i}"
+    load "$name" "$key" "$CONNECTIONS" "$*" "-s $BENCH_LIB/post.lua {url} -- validate $WORK/run.{i}"
 }
 
 RUN=0
@@ -511,7 +359,7 @@ activate() {
     shift 3
     RUN=$((RUN + 1))
     echo "== $name" >&2
-    load "$name" "$key" "$connections" "$*" "-s $WORK/activate.lua {url} -- $WORK/$STORE.keys run$RUN-{i} {offset}"
+    load "$name" "$key" "$connections" "$*" "-s $BENCH_LIB/post.lua {url} -- activate $WORK/$STORE.keys run$RUN-{i} {offset}"
 }
 
 # ---- sled, one server: the baseline --------------------------------------------------
@@ -628,7 +476,7 @@ fi
 
 # ---- report ---------------------------------------------------------------------------
 echo
-echo "keyctl serve, sled vs PostgreSQL replicas, under wrk over 127.0.0.1 ($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- src 2>/dev/null || echo '+dirty src'))"
+echo "keyctl serve, sled vs PostgreSQL replicas, under wrk over 127.0.0.1 ($(revision src))"
 echo "$LICENSES licenses; $DURATION per load ($SUSTAIN sustained); $CONNECTIONS connections unless said; wrk -t 2 on one server, -t 1 each on three"
 echo "$(nproc) cores shared by the servers, PostgreSQL and wrk; --pool-size $POOL_SIZE; --replay-capacity $REPLAY_CAPACITY"
 echo "PostgreSQL: $SETTINGS"
