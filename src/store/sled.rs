@@ -17,6 +17,7 @@
 //! a flushed write survives a power loss.
 
 use std::collections::HashSet;
+use std::ops::Bound;
 use std::fs::{DirBuilder, File};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -257,6 +258,18 @@ impl SledBackend {
         }
         self.licenses.remove(id)?;
         Ok(())
+    }
+
+    /// The licenses of `entries` that are not hidden, read.
+    fn visible<'a>(
+        &'a self,
+        entries: sled::Iter,
+    ) -> impl Iterator<Item = Result<LicenseRecord>> + 'a {
+        entries.filter_map(move |entry| match entry {
+            Ok((id, _)) if self.is_hidden(&String::from_utf8_lossy(&id)) => None,
+            Ok((_, value)) => Some(from_json(&value)),
+            Err(err) => Some(Err(err.into())),
+        })
     }
 
     fn insert_product_record(&self, product: &Product, bump_sequence: bool) -> Result<bool> {
@@ -571,18 +584,29 @@ impl Backend for SledBackend {
     }
 
     fn licenses(&self, filter: &LicenseFilter) -> Result<Vec<LicenseRecord>> {
-        let mut out = Vec::new();
-        for entry in self.licenses.iter() {
-            let (id, value) = entry?;
-            if self.is_hidden(&String::from_utf8_lossy(&id)) {
-                continue;
-            }
-            let record: LicenseRecord = from_json(&value)?;
-            if filter.matches(&record) {
-                out.push(record);
+        self.visible(self.licenses.iter())
+            .filter(|record| record.as_ref().map_or(true, |r| filter.matches(r)))
+            .collect()
+    }
+
+    /// A range scan of the `licenses` tree from just after `after`.
+    fn licenses_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<LicenseRecord>> {
+        let entries = match after {
+            Some(id) => self.licenses.range(after_key(id.as_bytes())),
+            None => self.licenses.iter(),
+        };
+        self.visible(entries).take(limit).collect()
+    }
+
+    /// The keys are counted; no record is read.
+    fn license_count(&self) -> Result<u64> {
+        let mut count = 0;
+        for id in self.licenses.iter().keys() {
+            if !self.is_hidden(&String::from_utf8_lossy(&id?)) {
+                count += 1;
             }
         }
-        Ok(out)
+        Ok(count)
     }
 
     /// The record and the revocation index change together, in one transaction.
@@ -731,6 +755,30 @@ impl Backend for SledBackend {
             None => self.activations.iter(),
         };
         iter.values().map(|v| from_json(&v?)).collect()
+    }
+
+    /// A range scan of the `activations` tree, whose keys (license id, NUL, hwid) sort as
+    /// the pairs do: a license id holds no NUL.
+    fn activations_page(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<Activation>> {
+        let entries = match after {
+            Some((license_id, hwid)) => self
+                .activations
+                .range(after_key(&activation_key(license_id, hwid))),
+            None => self.activations.iter(),
+        };
+        entries
+            .values()
+            .take(limit)
+            .map(|v| from_json(&v?))
+            .collect()
+    }
+
+    fn activation_count(&self) -> Result<u64> {
+        Ok(self.activations.len() as u64)
     }
 
     fn remember_request(&self, entry: RememberedRequest) -> Result<bool> {
@@ -948,6 +996,11 @@ fn ref_key(product: &str, order_ref: &str) -> Vec<u8> {
     key.push(0);
     key.extend_from_slice(order_ref.as_bytes());
     key
+}
+
+/// The keys of a tree that come after `key`, for a range scan.
+fn after_key(key: &[u8]) -> (Bound<sled::IVec>, Bound<sled::IVec>) {
+    (Bound::Excluded(key.into()), Bound::Unbounded)
 }
 
 /// The `activations` tree key of a machine: license id, NUL, hwid.

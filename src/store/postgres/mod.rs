@@ -1206,6 +1206,30 @@ impl Backend for PgBackend {
         })
     }
 
+    /// Keyset pagination on the primary key: `id > $1` (every id is after the empty one),
+    /// bytewise since the column is `COLLATE "C"`.
+    fn licenses_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<LicenseRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or_default();
+        self.run_long(async {
+            let sql = format!(
+                "SELECT {LICENSE_COLUMNS} FROM licenses WHERE id > $1 ORDER BY id LIMIT $2"
+            );
+            self.query(&sql, &[&after, &limit])
+                .await?
+                .iter()
+                .map(license_from_row)
+                .collect()
+        })
+    }
+
+    fn license_count(&self) -> Result<u64> {
+        self.run_long(async {
+            let rows = self.query("SELECT count(*) FROM licenses", &[]).await?;
+            Ok(rows.first().map_or(0, |row| count(row.get(0))))
+        })
+    }
+
     fn update_license_status(
         &self,
         id: &str,
@@ -1390,6 +1414,40 @@ impl Backend for PgBackend {
                 .iter()
                 .map(activation_from_row)
                 .collect())
+        })
+    }
+
+    /// Keyset pagination on the primary key (license id, hwid). The hwid is compared and
+    /// ordered bytewise (`COLLATE "C"`, as sled orders it) whatever the database's
+    /// collation: the index gives the license ids in order, and a sort orders the few
+    /// activations of each.
+    fn activations_page(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<Activation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let (license_id, hwid) = after.unwrap_or_default();
+        self.run_long(async {
+            let sql = format!(
+                "SELECT {ACTIVATION_COLUMNS} FROM activations
+                 WHERE license_id >= $1 AND (license_id > $1 OR hwid COLLATE \"C\" > $2)
+                 ORDER BY license_id, hwid COLLATE \"C\"
+                 LIMIT $3"
+            );
+            Ok(self
+                .query(&sql, &[&license_id, &hwid, &limit])
+                .await?
+                .iter()
+                .map(activation_from_row)
+                .collect())
+        })
+    }
+
+    fn activation_count(&self) -> Result<u64> {
+        self.run_long(async {
+            let rows = self.query("SELECT count(*) FROM activations", &[]).await?;
+            Ok(rows.first().map_or(0, |row| count(row.get(0))))
         })
     }
 
