@@ -17,8 +17,8 @@
 //! a flushed write survives a power loss.
 
 use std::collections::HashSet;
-use std::ops::Bound;
 use std::fs::{DirBuilder, File};
+use std::ops::Bound;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -29,6 +29,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::backend::{may_activate, Backend, Health, Imported};
 use super::batches::{remove_output, MarkState, PREFIX_LEN};
+use super::copy::UNFINISHED_COPY;
 use super::{
     revocation_text, Activated, Activation, BatchMark, KeyStatus, LicenseFilter, LicenseRecord,
     LicenseStatus, Product, RememberedRequest, StoredKey, NEVER_ISSUED,
@@ -122,8 +123,25 @@ impl SledBackend {
     }
 
     /// Opens the existing store at `path` with a page cache of `cache_mb` MiB (unless
-    /// `KEYCTL_CACHE_MB` says otherwise), and abandons the batches a killed run left.
+    /// `KEYCTL_CACHE_MB` says otherwise), and abandons the batches a killed run left. A
+    /// store whose making did not finish is refused: an unfinished copy with
+    /// [`Error::UnfinishedCopy`], what an interrupted `init` left as not a store.
     pub fn open(path: &Path, cache_mb: u64) -> Result<SledBackend> {
+        match SledBackend::open_as(path, cache_mb, false)? {
+            (backend, true) => Ok(backend),
+            (backend, false) => Err(backend.unfinished_copy()),
+        }
+    }
+
+    /// [`SledBackend::open`] for `store copy`, which also takes the store an earlier copy
+    /// began and did not finish, to finish it: the store, and whether it is complete.
+    pub fn open_copy_target(path: &Path, cache_mb: u64) -> Result<(SledBackend, bool)> {
+        SledBackend::open_as(path, cache_mb, true)
+    }
+
+    /// Opens the store at `path`, complete or (`unfinished_copy`) an unfinished copy:
+    /// whether it is complete.
+    fn open_as(path: &Path, cache_mb: u64, unfinished_copy: bool) -> Result<(SledBackend, bool)> {
         if !looks_like_a_store(path) {
             check_is_dir(path)?;
             return Err(if path.is_dir() && !is_empty_dir(path) {
@@ -134,17 +152,34 @@ impl SledBackend {
         }
         check_private(path)?;
         let backend = SledBackend::open_unchecked(path, cache_mb)?;
-        match backend.meta.get("schema_version")? {
-            Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {
-                backend.abandon_unfinished_batches()?;
-                Ok(backend)
+        let complete = match backend.meta.get("schema_version")? {
+            Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => true,
+            Some(v) => {
+                return Err(Error::SchemaVersion {
+                    path: path.into(),
+                    found: String::from_utf8_lossy(&v).chars().take(16).collect(),
+                    expected: SCHEMA_VERSION,
+                })
             }
-            Some(v) => Err(Error::SchemaVersion {
-                path: path.into(),
-                found: String::from_utf8_lossy(&v).chars().take(16).collect(),
-                expected: SCHEMA_VERSION,
-            }),
-            None => Err(Error::NotAStore { path: path.into() }),
+            None if backend.meta.contains_key(UNFINISHED_COPY)? => false,
+            None => return Err(Error::NotAStore { path: path.into() }),
+        };
+        if !complete && !unfinished_copy {
+            return Ok((backend, false));
+        }
+        backend.abandon_unfinished_batches()?;
+        Ok((backend, complete))
+    }
+
+    /// The refusal of this store, an unfinished copy.
+    fn unfinished_copy(&self) -> Error {
+        Error::UnfinishedCopy {
+            store: self.describe(),
+            from: self
+                .setting(UNFINISHED_COPY)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
         }
     }
 

@@ -51,6 +51,7 @@ use tokio_postgres::Row;
 
 use super::backend::{Backend, Health, Imported};
 use super::batches::{remove_output, MarkState, ReservedIndexes};
+use super::copy::UNFINISHED_COPY;
 use super::location::redact_password;
 use super::sled::{active_not_retired, key_exists, ref_taken};
 use super::{
@@ -117,8 +118,26 @@ pub fn create(url: &str, options: &OpenOptions) -> Result<Option<Box<dyn Backend
 }
 
 /// Opens the existing store in the database at `url`. A schema this build does not have
-/// yet, or has no more, is refused.
+/// yet, or has no more, is refused, and so is a store whose making did not finish: an
+/// unfinished copy with [`Error::UnfinishedCopy`], what an interrupted `init` left as no
+/// store.
 pub fn open(url: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
+    open_as(url, options, false).map(|(backend, _)| backend)
+}
+
+/// [`open`] for `store copy`, which also takes the store an earlier copy began and did not
+/// finish, to finish it: the store, and whether it is complete.
+pub fn open_copy_target(url: &str, options: &OpenOptions) -> Result<(Box<dyn Backend>, bool)> {
+    open_as(url, options, true)
+}
+
+/// Opens the store at `url`, complete or (`unfinished_copy`) an unfinished copy: whether it
+/// is complete.
+fn open_as(
+    url: &str,
+    options: &OpenOptions,
+    unfinished_copy: bool,
+) -> Result<(Box<dyn Backend>, bool)> {
     let target = Target::parse(url)?;
     let runtime = runtime(&target.name)?;
     let checked = runtime.block_on(bounded(&target.name, async {
@@ -134,17 +153,30 @@ pub fn open(url: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
                 expected: SCHEMA_VERSION,
             });
         }
-        let initialized = client
-            .query_opt("SELECT 1 FROM settings WHERE name = $1", &[&INITIALIZED])
-            .await
-            .map_err(|e| failure(&target.name, e))?;
-        initialized.map(drop).ok_or_else(|| target.missing())
+        let setting = async |name: &str| {
+            client
+                .query_opt("SELECT value FROM settings WHERE name = $1", &[&name])
+                .await
+                .map(|row| row.map(|row| row.get::<_, String>(0)))
+                .map_err(|e| failure(&target.name, e))
+        };
+        if setting(INITIALIZED).await?.is_some() {
+            return Ok(true);
+        }
+        match setting(UNFINISHED_COPY).await? {
+            Some(_) if unfinished_copy => Ok(false),
+            Some(from) => Err(Error::UnfinishedCopy {
+                store: target.name.clone(),
+                from,
+            }),
+            None => Err(target.missing()),
+        }
     }));
     match checked {
-        Ok(()) => {
+        Ok(complete) => {
             let backend = PgBackend::start(target, runtime, options)?;
             backend.abandon_dead_batches()?;
-            Ok(Box::new(backend))
+            Ok((Box::new(backend), complete))
         }
         Err(err) => {
             // Not dropped: dropping a runtime inside another one (serve's) panics.
@@ -1628,7 +1660,8 @@ impl Backend for PgBackend {
     }
 
     /// One transaction; every insert skips what is there, and the seat counters of the
-    /// licenses given activations are counted again from their activations.
+    /// licenses given activations are counted again from all their activations, so that a
+    /// license whose activations come in two calls ends with all its seats.
     fn import(&self, records: &Imported) -> Result<()> {
         self.run_long(async {
             let mut client = self.client().await?;
