@@ -1,7 +1,8 @@
 //! The embedded backend: one sled database in a private directory, one process at a time.
 //!
 //! Layout (all values JSON unless noted; see `docs/architecture.md`):
-//! - `meta`: `schema_version`, `issuer`, `product_seq` (u64 BE), `created`, `key_encryption`
+//! - `meta`: `schema_version`, `issuer`, `product_seq` (u64 BE), `created`, `key_encryption`,
+//!   and `unfinished_copy` while `store copy` makes the store
 //! - `keys`: kid → [`StoredKey`]
 //! - `products`: product id → [`Product`]; `product_numbers`: number (u64 BE) → product id
 //! - `licenses`: license id → [`LicenseRecord`]; `short_keys`: canonical short key → license id
