@@ -28,6 +28,16 @@ pub enum Error {
     #[error("{} is not a keyctl store", path.display())]
     NotAStore { path: PathBuf },
 
+    /// A store that `keyctl store copy` began to make and did not finish (it was killed,
+    /// or failed): refused by every command but the copy that finishes it.
+    #[error("store {store} is an unfinished copy of {from}")]
+    UnfinishedCopy {
+        /// The store, as people name it (a URL without its password).
+        store: String,
+        /// The store it is a copy of, likewise.
+        from: String,
+    },
+
     /// Another process holds the store's lock.
     #[error("store {} is in use by another keyctl process", path.display())]
     StoreInUse { path: PathBuf },
@@ -205,6 +215,9 @@ impl Error {
             Error::StoreMissing { .. } => {
                 Some("run `keyctl init` first, or point --store / KEYCTL_STORE at an existing store".into())
             }
+            Error::UnfinishedCopy { store, from } => Some(format!(
+                "run `keyctl store copy --from {from} --to {store}` again to finish it"
+            )),
             Error::StoreInUse { .. } => Some(
                 "stop the other keyctl process (a running `keyctl serve`?), or wait for it to finish".into(),
             ),

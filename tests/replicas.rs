@@ -4,8 +4,10 @@
 //! acknowledged activation lost to a SIGKILL, and a database outage answered with `503` and
 //! recovered from without a restart.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
+use keyctl::store::{CopyProgress, LicenseFilter, Location, Machine, Store, COPY_CHUNK};
 use serde_json::{json, Value};
 
 use crate::common::postgres::{postgres_ctl, test_database, test_database_alone, TestDatabase};
@@ -618,4 +620,168 @@ fn a_copy_into_a_store_of_another_issuer_or_into_itself_is_refused_and_changes_n
     );
     assert_eq!(contents(&pg), pg_before);
     assert_eq!(contents(&sled), sled_before);
+}
+
+/// `keyctl license issue --batch` of `count` licenses for `app` on `sandbox`.
+fn issue_many(sandbox: &Sandbox, count: usize) {
+    let mut csv = String::from("licensee,products\n");
+    for i in 0..count {
+        csv.push_str(&format!("user{i}@example.com,app\n"));
+    }
+    let rows = sandbox.write("rows.csv", csv);
+    let out = sandbox.path("issued.jsonl");
+    let run = sandbox.run(["license", "issue", "--batch", &rows, "--out", &out]);
+    assert!(
+        run.code == 0
+            && run
+                .stderr
+                .starts_with(&format!("keyctl: issued {count} licenses in ")),
+        "{run:?}"
+    );
+}
+
+/// Activates machines `hwids` on each of the first `licenses` licenses (by id) of the sled
+/// store of `sandbox`, through the library: thousands of activations in a second.
+fn activate_many(sandbox: &Sandbox, licenses: usize, hwids: &[&str]) {
+    let store = Store::open(&Location::Directory(sandbox.store())).unwrap();
+    let listed = store.licenses(&LicenseFilter::default()).unwrap();
+    for license in &listed[..licenses] {
+        for &hwid in hwids {
+            let machine = Machine {
+                hwid,
+                machine: Some("box"),
+                user: None,
+            };
+            store
+                .activate(&license.id, machine, None, 1_795_000_000)
+                .unwrap();
+        }
+    }
+    store.flush().unwrap();
+}
+
+/// What the database at `url` holds, as a digest of every license and activation row, and
+/// how many licenses hold three seats, and all seats.
+fn database_digest(url: &str) -> String {
+    crate::common::postgres::psql_ok(
+        url,
+        "SELECT (SELECT md5(string_agg(l::text, ',' ORDER BY id)) FROM licenses l),
+                (SELECT md5(string_agg(a::text, ',' ORDER BY license_id, hwid)) FROM activations a),
+                (SELECT count(*) FROM licenses WHERE seats = 3),
+                (SELECT sum(seats) FROM licenses)",
+    )
+}
+
+#[test]
+fn a_copy_of_more_than_a_chunk_carries_every_license_and_activation_both_ways() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    // Two chunks and part of a third of licenses; three machines on each of 2 001 licenses
+    // (6 003 activations), so that the first chunk of activations ends between the second
+    // and third machine of one license.
+    let licenses = 2 * COPY_CHUNK + 2_000;
+    let sled = Sandbox::with_products();
+    issue_many(&sled, licenses);
+    activate_many(&sled, 2_001, &["a", "b", "c"]);
+    let counts = json!({"keys": 1, "products": 2, "licenses": 12_000, "activations": 6_003,
+                        "batch_marks": 0});
+    let copied =
+        |from: &Sandbox, to: &str| from.run(["store", "copy", "--to", to, "--json"]).json();
+
+    assert_eq!(copied(&sled, database.url())["copied"], counts);
+    let digest = database_digest(database.url());
+    // Every seat counted, those of the license split between two chunks too.
+    assert!(digest.ends_with("|2001|6003\n"), "{digest}");
+    // Twice: nothing changes.
+    assert_eq!(copied(&sled, database.url())["copied"], counts);
+    assert_eq!(database_digest(database.url()), digest);
+
+    let pg = Sandbox::on_database(database.url());
+    let back = Sandbox::new();
+    assert_eq!(copied(&pg, &back.store_str())["copied"], counts);
+    let listing = |sandbox: &Sandbox, what: &str| sandbox.run([what, "list", "--json"]).json();
+    for what in ["license", "activation"] {
+        let listed = listing(&sled, what);
+        assert_eq!(listing(&pg, what), listed, "{what}");
+        assert_eq!(listing(&back, what), listed, "{what}");
+    }
+    assert_eq!(
+        listing(&back, "activation").as_array().unwrap().len(),
+        6_003
+    );
+}
+
+#[test]
+fn a_copy_stopped_midway_is_refused_until_the_next_copy_finishes_it() {
+    let Some(database) = test_database() else {
+        return;
+    };
+    let sled = Sandbox::with_products();
+    issue_many(&sled, 5);
+    activate_many(&sled, 2, &["a", "b"]);
+    let source = sled.store_str();
+    let into_database = (
+        Sandbox::on_database(database.url()),
+        database.url().to_owned(),
+    );
+    let into_directory = Sandbox::new();
+    let directory = into_directory.store_str();
+    for (target, to) in [into_database, (into_directory, directory)] {
+        // What a copy killed after its first chunk of two licenses leaves (each chunk is
+        // durable once written): the library's copy stopped there.
+        let mut told = Vec::new();
+        let stopped = Store::open(&Location::Directory(sled.store()))
+            .unwrap()
+            .copy_in_chunks(&Location::parse(&to), 2, |progress| {
+                told.push(progress);
+                ControlFlow::Break(())
+            })
+            .unwrap();
+        let first = CopyProgress {
+            licenses: 2,
+            activations: 0,
+        };
+        assert_eq!((stopped, told), (None, vec![first]));
+
+        // Every other command refuses it, `init` too, and a copy of another issuer's store.
+        let refusal = format!(
+            "keyctl: error: store {to} is an unfinished copy of {source}\n\
+             hint: run `keyctl store copy --from {source} --to {to}` again to finish it\n"
+        );
+        for args in [
+            &["license", "list"][..],
+            &["key", "list"],
+            &["init", "--issuer", ISSUER],
+        ] {
+            target.run(args).fails(1, &refusal);
+        }
+        let other = Sandbox::new();
+        other.run(["init", "--issuer", "Other Corp"]).success();
+        other.run(["store", "copy", "--to", &to]).error(
+            1,
+            &format!(
+                "store {to} has issuer \"{ISSUER}\", not \"Other Corp\"; copy into a new store"
+            ),
+        );
+
+        // The next copy finishes it, and the store is whole.
+        sled.run(["store", "copy", "--to", &to]).expect(
+            0,
+            &format!(
+                "copied {source} into {to}: 1 keys, 2 products, 5 licenses, 4 activations, 0 \
+                 unfinished batches; every record checked\n"
+            ),
+            "",
+        );
+        for what in ["key", "product", "license", "activation"] {
+            let list = [what, "list", "--json"];
+            assert_eq!(target.run(list).json(), sled.run(list).json(), "{what}");
+        }
+    }
+    let settings = crate::common::postgres::psql_ok(
+        database.url(),
+        "SELECT string_agg(name, ' ' ORDER BY name) FROM settings",
+    );
+    assert_eq!(settings, "created initialized issuer\n");
 }

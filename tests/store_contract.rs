@@ -540,3 +540,73 @@ fn status_indexes_are_reserved_once_and_the_list_reads_only_what_is_not_active()
         assert_eq!(inactive, [(601, LicenseStatus::Revoked)]);
     });
 }
+
+#[test]
+fn pages_hold_what_the_whole_reads_hold_in_bytewise_order_and_the_counts_agree() {
+    on_each_backend(|store, _| {
+        let store = &store;
+        let mut ids: Vec<String> = (0..5).map(|_| license(store, &["app"], None).id).collect();
+        ids.sort();
+        // A batch being staged: its license is in no page and not counted.
+        let issuer = Issuer::new(&store.issuer().unwrap(), &store.active_key().unwrap());
+        let batch = store.begin_batch(NOW, None, 1).unwrap();
+        let request = IssueRequest {
+            licensee: "hidden".into(),
+            products: vec!["app".into()],
+            ..IssueRequest::default()
+        };
+        let issued = issuer.issue(&request, NOW, batch.millis()).unwrap();
+        store
+            .stage_licenses(&batch, &[LicenseRecord::from_issued(&issued)])
+            .unwrap();
+        // Bytewise, "Z" < "a" < "a b" < "é"; a collation of words would order them otherwise.
+        let hwids = ["é", "a b", "Z", "a"];
+        for id in &ids[1..3] {
+            for hwid in hwids {
+                store.activate(id, machine(hwid), None, NOW).unwrap();
+            }
+        }
+        let backend = store.backend();
+
+        let mut paged = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = backend.licenses_page(after.as_deref(), 2).unwrap();
+            assert!(page.len() <= 2, "{}", page.len());
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            paged.extend(page.into_iter().map(|r| r.id));
+        }
+        assert_eq!(paged, ids);
+        let whole: Vec<String> = backend
+            .licenses(&LicenseFilter::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(whole, ids);
+        assert_eq!(backend.license_count().unwrap(), 5);
+        assert_eq!(backend.licenses_page(Some(&ids[4]), 2).unwrap().len(), 0);
+
+        let mut paged = Vec::new();
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let from = after
+                .as_ref()
+                .map(|(id, hwid)| (id.as_str(), hwid.as_str()));
+            let page = backend.activations_page(from, 3).unwrap();
+            assert!(page.len() <= 3, "{}", page.len());
+            let Some(last) = page.last() else { break };
+            after = Some((last.license_id.clone(), last.hwid.clone()));
+            paged.extend(page.into_iter().map(|a| (a.license_id, a.hwid)));
+        }
+        let expected: Vec<(String, String)> = ids[1..3]
+            .iter()
+            .flat_map(|id| ["Z", "a", "a b", "é"].map(|hwid| (id.clone(), hwid.to_owned())))
+            .collect();
+        assert_eq!(paged, expected);
+        assert_eq!(backend.activations(None).unwrap().len(), 8);
+        assert_eq!(backend.activation_count().unwrap(), 8);
+        store.abandon_batch(&batch).unwrap();
+    });
+}

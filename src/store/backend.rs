@@ -134,6 +134,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Visible licenses matching `filter`, by id.
     fn licenses(&self, filter: &LicenseFilter) -> Result<Vec<LicenseRecord>>;
 
+    /// At most `limit` visible licenses (those [`Backend::licenses`] lists unfiltered) whose
+    /// ids come after `after` (from the first with `None`), in the bytewise order of their
+    /// ids: a store read a page at a time, in memory bounded by `limit` (`store copy`).
+    fn licenses_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<LicenseRecord>>;
+
+    /// How many visible licenses there are, counted without holding them.
+    fn license_count(&self) -> Result<u64>;
+
     /// Compare-and-set of a license's standing: when the license is still `expected`,
     /// sets `status` and `reason` and returns the new record; otherwise returns `None`
     /// (the caller reads again and re-applies its rule).
@@ -184,6 +192,18 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Activations of one license, or of all.
     fn activations(&self, license_id: Option<&str>) -> Result<Vec<Activation>>;
 
+    /// At most `limit` activations that come after `after` (a license id and a hwid; from
+    /// the first with `None`), ordered bytewise by license id, then by hwid: every
+    /// activation, as [`Backend::activations`] lists them, a page at a time.
+    fn activations_page(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<Activation>>;
+
+    /// How many activations there are, counted without holding them.
+    fn activation_count(&self) -> Result<u64>;
+
     // ---- replay -----------------------------------------------------------------------
 
     /// Records a signed request; `false` when it was recorded already (a replay). sled
@@ -222,11 +242,22 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     // ---- copying ----------------------------------------------------------------------
 
     /// Adds records copied from another store, keeping what is already here: a record
-    /// with the same key is left alone, so a second copy changes nothing.
+    /// with the same key is left alone, so a second copy changes nothing, and a call may be
+    /// repeated after a failure or a kill.
+    ///
+    /// Each call is a unit of its own, durable when it returns (sled flushes at its end;
+    /// PostgreSQL commits it as one transaction), and may carry any part of a store: `store
+    /// copy` imports the small parts (settings, keys, products, batch marks, the status-list
+    /// counter) in one call, then the licenses a chunk a call, then the activations a chunk a
+    /// call. A license must be imported before, or with, its activations: PostgreSQL counts
+    /// the seats of the licenses a call gives activations from every activation they have
+    /// then, so an activation whose license is not there yet counts for nothing, and one
+    /// license's activations may arrive over several calls.
     fn import(&self, records: &Imported) -> Result<()>;
 }
 
-/// Records copied from one store into another by `keyctl store copy`.
+/// Records copied from one store into another by `keyctl store copy`: a part of a store, as
+/// one [`Backend::import`] call takes it (empty fields are nothing to add).
 #[derive(Debug, Default)]
 pub struct Imported {
     /// Settings, by name.
@@ -242,7 +273,7 @@ pub struct Imported {
     /// Batch marks, so that abandoned batches stay refused.
     pub batch_marks: Vec<(String, BatchMark)>,
     /// Status-list indexes reserved: the target reserves at least as many, so that no
-    /// index of a copied license is handed out again.
+    /// index of a copied license is handed out again (0: nothing to reserve).
     pub status_allocated: u64,
 }
 

@@ -25,7 +25,7 @@ mod status;
 pub use activations::{Activated, Machine, MAX_MACHINE_FIELD};
 pub use backend::{Backend, Health, Imported};
 pub use batches::{BatchMark, ReservedIndexes, StagedBatch, NEVER_ISSUED};
-pub use copy::Copied;
+pub use copy::{Copied, CopyProgress, COPY_CHUNK};
 pub use location::{default_path, Location, OpenOptions, DEFAULT_POOL_SIZE};
 pub use records::{
     revocation_text, Activation, KeyRecord, KeyStatus, LicenseFilter, LicenseRecord, LicenseStatus,

@@ -1,7 +1,8 @@
 //! The embedded backend: one sled database in a private directory, one process at a time.
 //!
 //! Layout (all values JSON unless noted; see `docs/architecture.md`):
-//! - `meta`: `schema_version`, `issuer`, `product_seq` (u64 BE), `created`, `key_encryption`
+//! - `meta`: `schema_version`, `issuer`, `product_seq` (u64 BE), `created`, `key_encryption`,
+//!   and `unfinished_copy` while `store copy` makes the store
 //! - `keys`: kid → [`StoredKey`]
 //! - `products`: product id → [`Product`]; `product_numbers`: number (u64 BE) → product id
 //! - `licenses`: license id → [`LicenseRecord`]; `short_keys`: canonical short key → license id
@@ -18,6 +19,7 @@
 
 use std::collections::HashSet;
 use std::fs::{DirBuilder, File};
+use std::ops::Bound;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -28,6 +30,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use super::backend::{may_activate, Backend, Health, Imported};
 use super::batches::{remove_output, MarkState, PREFIX_LEN};
+use super::copy::UNFINISHED_COPY;
 use super::{
     revocation_text, Activated, Activation, BatchMark, KeyStatus, LicenseFilter, LicenseRecord,
     LicenseStatus, Product, RememberedRequest, StoredKey, NEVER_ISSUED,
@@ -121,8 +124,25 @@ impl SledBackend {
     }
 
     /// Opens the existing store at `path` with a page cache of `cache_mb` MiB (unless
-    /// `KEYCTL_CACHE_MB` says otherwise), and abandons the batches a killed run left.
+    /// `KEYCTL_CACHE_MB` says otherwise), and abandons the batches a killed run left. A
+    /// store whose making did not finish is refused: an unfinished copy with
+    /// [`Error::UnfinishedCopy`], what an interrupted `init` left as not a store.
     pub fn open(path: &Path, cache_mb: u64) -> Result<SledBackend> {
+        match SledBackend::open_as(path, cache_mb, false)? {
+            (backend, true) => Ok(backend),
+            (backend, false) => Err(backend.unfinished_copy()),
+        }
+    }
+
+    /// [`SledBackend::open`] for `store copy`, which also takes the store an earlier copy
+    /// began and did not finish, to finish it: the store, and whether it is complete.
+    pub fn open_copy_target(path: &Path, cache_mb: u64) -> Result<(SledBackend, bool)> {
+        SledBackend::open_as(path, cache_mb, true)
+    }
+
+    /// Opens the store at `path`, complete or (`unfinished_copy`) an unfinished copy:
+    /// whether it is complete.
+    fn open_as(path: &Path, cache_mb: u64, unfinished_copy: bool) -> Result<(SledBackend, bool)> {
         if !looks_like_a_store(path) {
             check_is_dir(path)?;
             return Err(if path.is_dir() && !is_empty_dir(path) {
@@ -133,17 +153,34 @@ impl SledBackend {
         }
         check_private(path)?;
         let backend = SledBackend::open_unchecked(path, cache_mb)?;
-        match backend.meta.get("schema_version")? {
-            Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {
-                backend.abandon_unfinished_batches()?;
-                Ok(backend)
+        let complete = match backend.meta.get("schema_version")? {
+            Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => true,
+            Some(v) => {
+                return Err(Error::SchemaVersion {
+                    path: path.into(),
+                    found: String::from_utf8_lossy(&v).chars().take(16).collect(),
+                    expected: SCHEMA_VERSION,
+                })
             }
-            Some(v) => Err(Error::SchemaVersion {
-                path: path.into(),
-                found: String::from_utf8_lossy(&v).chars().take(16).collect(),
-                expected: SCHEMA_VERSION,
-            }),
-            None => Err(Error::NotAStore { path: path.into() }),
+            None if backend.meta.contains_key(UNFINISHED_COPY)? => false,
+            None => return Err(Error::NotAStore { path: path.into() }),
+        };
+        if !complete && !unfinished_copy {
+            return Ok((backend, false));
+        }
+        backend.abandon_unfinished_batches()?;
+        Ok((backend, complete))
+    }
+
+    /// The refusal of this store, an unfinished copy.
+    fn unfinished_copy(&self) -> Error {
+        Error::UnfinishedCopy {
+            store: self.describe(),
+            from: self
+                .setting(UNFINISHED_COPY)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
         }
     }
 
@@ -257,6 +294,18 @@ impl SledBackend {
         }
         self.licenses.remove(id)?;
         Ok(())
+    }
+
+    /// The licenses of `entries` that are not hidden, read.
+    fn visible<'a>(
+        &'a self,
+        entries: sled::Iter,
+    ) -> impl Iterator<Item = Result<LicenseRecord>> + 'a {
+        entries.filter_map(move |entry| match entry {
+            Ok((id, _)) if self.is_hidden(&String::from_utf8_lossy(&id)) => None,
+            Ok((_, value)) => Some(from_json(&value)),
+            Err(err) => Some(Err(err.into())),
+        })
     }
 
     fn insert_product_record(&self, product: &Product, bump_sequence: bool) -> Result<bool> {
@@ -571,18 +620,29 @@ impl Backend for SledBackend {
     }
 
     fn licenses(&self, filter: &LicenseFilter) -> Result<Vec<LicenseRecord>> {
-        let mut out = Vec::new();
-        for entry in self.licenses.iter() {
-            let (id, value) = entry?;
-            if self.is_hidden(&String::from_utf8_lossy(&id)) {
-                continue;
-            }
-            let record: LicenseRecord = from_json(&value)?;
-            if filter.matches(&record) {
-                out.push(record);
+        self.visible(self.licenses.iter())
+            .filter(|record| record.as_ref().map_or(true, |r| filter.matches(r)))
+            .collect()
+    }
+
+    /// A range scan of the `licenses` tree from just after `after`.
+    fn licenses_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<LicenseRecord>> {
+        let entries = match after {
+            Some(id) => self.licenses.range(after_key(id.as_bytes())),
+            None => self.licenses.iter(),
+        };
+        self.visible(entries).take(limit).collect()
+    }
+
+    /// The keys are counted; no record is read.
+    fn license_count(&self) -> Result<u64> {
+        let mut count = 0;
+        for id in self.licenses.iter().keys() {
+            if !self.is_hidden(&String::from_utf8_lossy(&id?)) {
+                count += 1;
             }
         }
-        Ok(out)
+        Ok(count)
     }
 
     /// The record and the revocation index change together, in one transaction.
@@ -731,6 +791,30 @@ impl Backend for SledBackend {
             None => self.activations.iter(),
         };
         iter.values().map(|v| from_json(&v?)).collect()
+    }
+
+    /// A range scan of the `activations` tree, whose keys (license id, NUL, hwid) sort as
+    /// the pairs do: a license id holds no NUL.
+    fn activations_page(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<Activation>> {
+        let entries = match after {
+            Some((license_id, hwid)) => self
+                .activations
+                .range(after_key(&activation_key(license_id, hwid))),
+            None => self.activations.iter(),
+        };
+        entries
+            .values()
+            .take(limit)
+            .map(|v| from_json(&v?))
+            .collect()
+    }
+
+    fn activation_count(&self) -> Result<u64> {
+        Ok(self.activations.len() as u64)
     }
 
     fn remember_request(&self, entry: RememberedRequest) -> Result<bool> {
@@ -948,6 +1032,11 @@ fn ref_key(product: &str, order_ref: &str) -> Vec<u8> {
     key.push(0);
     key.extend_from_slice(order_ref.as_bytes());
     key
+}
+
+/// The keys of a tree that come after `key`, for a range scan.
+fn after_key(key: &[u8]) -> (Bound<sled::IVec>, Bound<sled::IVec>) {
+    (Bound::Excluded(key.into()), Bound::Unbounded)
 }
 
 /// The `activations` tree key of a machine: license id, NUL, hwid.

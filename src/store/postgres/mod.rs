@@ -54,6 +54,7 @@ use tokio_postgres::Row;
 
 use super::backend::{Backend, Health, Imported};
 use super::batches::{remove_output, MarkState, ReservedIndexes};
+use super::copy::UNFINISHED_COPY;
 use super::location::redact_password;
 use super::sled::{active_not_retired, key_exists, ref_taken};
 use super::{
@@ -122,8 +123,26 @@ pub fn create(url: &str, options: &OpenOptions) -> Result<Option<Box<dyn Backend
 }
 
 /// Opens the existing store in the database at `url`. A schema this build does not have
-/// yet, or has no more, is refused.
+/// yet, or has no more, is refused, and so is a store whose making did not finish: an
+/// unfinished copy with [`Error::UnfinishedCopy`], what an interrupted `init` left as no
+/// store.
 pub fn open(url: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
+    open_as(url, options, false).map(|(backend, _)| backend)
+}
+
+/// [`open`] for `store copy`, which also takes the store an earlier copy began and did not
+/// finish, to finish it: the store, and whether it is complete.
+pub fn open_copy_target(url: &str, options: &OpenOptions) -> Result<(Box<dyn Backend>, bool)> {
+    open_as(url, options, true)
+}
+
+/// Opens the store at `url`, complete or (`unfinished_copy`) an unfinished copy: whether it
+/// is complete.
+fn open_as(
+    url: &str,
+    options: &OpenOptions,
+    unfinished_copy: bool,
+) -> Result<(Box<dyn Backend>, bool)> {
     let target = Target::parse(url)?;
     let runtime = runtime(&target.name)?;
     let checked = runtime.block_on(bounded(&target.name, async {
@@ -139,17 +158,30 @@ pub fn open(url: &str, options: &OpenOptions) -> Result<Box<dyn Backend>> {
                 expected: SCHEMA_VERSION,
             });
         }
-        let initialized = client
-            .query_opt("SELECT 1 FROM settings WHERE name = $1", &[&INITIALIZED])
-            .await
-            .map_err(|e| failure(&target.name, e))?;
-        initialized.map(drop).ok_or_else(|| target.missing())
+        let setting = async |name: &str| {
+            client
+                .query_opt("SELECT value FROM settings WHERE name = $1", &[&name])
+                .await
+                .map(|row| row.map(|row| row.get::<_, String>(0)))
+                .map_err(|e| failure(&target.name, e))
+        };
+        if setting(INITIALIZED).await?.is_some() {
+            return Ok(true);
+        }
+        match setting(UNFINISHED_COPY).await? {
+            Some(_) if unfinished_copy => Ok(false),
+            Some(from) => Err(Error::UnfinishedCopy {
+                store: target.name.clone(),
+                from,
+            }),
+            None => Err(target.missing()),
+        }
     }));
     match checked {
-        Ok(()) => {
+        Ok(complete) => {
             let backend = PgBackend::start(target, runtime, options)?;
             backend.abandon_dead_batches()?;
-            Ok(Box::new(backend))
+            Ok((Box::new(backend), complete))
         }
         Err(err) => {
             // Not dropped: dropping a runtime inside another one (serve's) panics.
@@ -1210,6 +1242,30 @@ impl Backend for PgBackend {
         })
     }
 
+    /// Keyset pagination on the primary key: `id > $1` (every id is after the empty one),
+    /// bytewise since the column is `COLLATE "C"`.
+    fn licenses_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<LicenseRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or_default();
+        self.run_long(async {
+            let sql = format!(
+                "SELECT {LICENSE_COLUMNS} FROM licenses WHERE id > $1 ORDER BY id LIMIT $2"
+            );
+            self.query(&sql, &[&after, &limit])
+                .await?
+                .iter()
+                .map(license_from_row)
+                .collect()
+        })
+    }
+
+    fn license_count(&self) -> Result<u64> {
+        self.run_long(async {
+            let rows = self.query("SELECT count(*) FROM licenses", &[]).await?;
+            Ok(rows.first().map_or(0, |row| count(row.get(0))))
+        })
+    }
+
     fn update_license_status(
         &self,
         id: &str,
@@ -1362,6 +1418,40 @@ impl Backend for PgBackend {
                 .iter()
                 .map(activation_from_row)
                 .collect())
+        })
+    }
+
+    /// Keyset pagination on the primary key (license id, hwid). The hwid is compared and
+    /// ordered bytewise (`COLLATE "C"`, as sled orders it) whatever the database's
+    /// collation: the index gives the license ids in order, and a sort orders the few
+    /// activations of each.
+    fn activations_page(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<Activation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let (license_id, hwid) = after.unwrap_or_default();
+        self.run_long(async {
+            let sql = format!(
+                "SELECT {ACTIVATION_COLUMNS} FROM activations
+                 WHERE license_id >= $1 AND (license_id > $1 OR hwid COLLATE \"C\" > $2)
+                 ORDER BY license_id, hwid COLLATE \"C\"
+                 LIMIT $3"
+            );
+            Ok(self
+                .query(&sql, &[&license_id, &hwid, &limit])
+                .await?
+                .iter()
+                .map(activation_from_row)
+                .collect())
+        })
+    }
+
+    fn activation_count(&self) -> Result<u64> {
+        self.run_long(async {
+            let rows = self.query("SELECT count(*) FROM activations", &[]).await?;
+            Ok(rows.first().map_or(0, |row| count(row.get(0))))
         })
     }
 
@@ -1530,7 +1620,8 @@ impl Backend for PgBackend {
     }
 
     /// One transaction; every insert skips what is there, and the seat counters of the
-    /// licenses given activations are counted again from their activations.
+    /// licenses given activations are counted again from all their activations, so that a
+    /// license whose activations come in two calls ends with all its seats.
     fn import(&self, records: &Imported) -> Result<()> {
         self.run_long(async {
             let mut client = self.client().await?;
