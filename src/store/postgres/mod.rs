@@ -503,24 +503,8 @@ impl PgBackend {
             seats: Arc::default(),
         };
         backend.run(async { backend.refresh(&backend.client().await?).await })?;
-        let (pool, name) = (backend.pool.clone(), backend.name.clone());
-        backend.runtime().spawn(group::serve(
-            Arc::clone(&backend.replay),
-            replay::MAX_BATCH,
-            move |batch| {
-                let (pool, name) = (pool.clone(), name.clone());
-                async move { replay::remember(&pool, &name, batch).await }
-            },
-        ));
-        let (pool, name) = (backend.pool.clone(), backend.name.clone());
-        backend.runtime().spawn(group::serve(
-            Arc::clone(&backend.seats),
-            seats::MAX_BATCH,
-            move |batch| {
-                let (pool, name) = (pool.clone(), name.clone());
-                async move { seats::grant(&pool, &name, batch).await }
-            },
-        ));
+        backend.serve_group(&backend.replay, replay::MAX_BATCH, replay::remember);
+        backend.serve_group(&backend.seats, seats::MAX_BATCH, seats::grant);
         backend.runtime().spawn(view::watch(
             Arc::clone(&backend.view),
             target.config,
@@ -528,6 +512,22 @@ impl PgBackend {
             poll,
         ));
         Ok(backend)
+    }
+
+    /// Starts the task that does the jobs queued in `group`, at most `max` to a batch, with
+    /// `work` (given the pool and the store's name).
+    fn serve_group<J, T, F, Fut>(&self, group: &Arc<Group<J, T>>, max: usize, work: F)
+    where
+        J: Send + 'static,
+        T: Send + 'static,
+        F: Fn(Pool, String, Vec<J>) -> Fut + Send + 'static,
+        Fut: Future<Output = Vec<group::Answer<T>>> + Send + 'static,
+    {
+        let (pool, name) = (self.pool.clone(), self.name.clone());
+        self.runtime()
+            .spawn(group::serve(Arc::clone(group), max, move |batch| {
+                work(pool.clone(), name.clone(), batch)
+            }));
     }
 
     fn runtime(&self) -> &tokio::runtime::Runtime {

@@ -21,11 +21,11 @@ pub(super) const MAX_BATCH: usize = 2048;
 
 /// Records a batch: for each request, whether it was new.
 pub(super) async fn remember(
-    pool: &Pool,
-    name: &str,
+    pool: Pool,
+    name: String,
     batch: Vec<RememberedRequest>,
 ) -> Vec<Answer<bool>> {
-    match bounded(name, insert(pool, name, &batch)).await {
+    match bounded(&name, insert(&pool, &name, &batch)).await {
         Ok(added) => added.into_iter().map(Ok).collect(),
         Err(err) => for_each(batch.len(), Err(err)),
     }

@@ -58,15 +58,15 @@ pub(super) struct SeatJob {
 }
 
 /// Grants a batch: together when it can, else one by one.
-pub(super) async fn grant(pool: &Pool, name: &str, jobs: Vec<SeatJob>) -> Vec<Answer<Activated>> {
+pub(super) async fn grant(pool: Pool, name: String, jobs: Vec<SeatJob>) -> Vec<Answer<Activated>> {
     if jobs.len() > 1 {
-        if let Ok(granted) = bounded(name, grant_together(pool, name, &jobs)).await {
+        if let Ok(granted) = bounded(&name, grant_together(&pool, &name, &jobs)).await {
             return granted;
         }
     }
     let mut answers = Vec::with_capacity(jobs.len());
     for job in &jobs {
-        let granted = bounded(name, grant_alone(pool, name, job)).await;
+        let granted = bounded(&name, grant_alone(&pool, &name, job)).await;
         answers.push(granted.map_err(Arc::new));
     }
     answers

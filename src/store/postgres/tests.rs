@@ -470,7 +470,7 @@ fn seats_granted_together_answer_each_activation_and_a_failing_one_fails_alone()
     let grant = |jobs| {
         let answers = pg
             .runtime()
-            .block_on(seats::grant(&pg.pool, &pg.name, jobs));
+            .block_on(seats::grant(pg.pool.clone(), pg.name.clone(), jobs));
         answers
             .into_iter()
             .map(|answer| answer.map_err(|err| err.to_string()))
