@@ -260,6 +260,7 @@ fn bench_batch(c: &mut Criterion, f: &Fixture) {
         domain: None,
         now: now(),
         leeway: 60,
+        status_list: None,
     };
     let decoded: Vec<_> = licenses
         .iter()

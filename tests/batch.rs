@@ -112,7 +112,7 @@ fn a_thousand_rows_round_trip_in_order_with_a_private_output_file() {
     }
     assert_eq!(
         results[1000],
-        json!({"summary": {"total": 1000, "valid": 1000}, "revocation_checked": true})
+        json!({"summary": {"total": 1000, "valid": 1000}, "revocation_checked": true, "status_list_checked": false})
     );
 }
 
@@ -233,7 +233,7 @@ fn batch_verify_reports_each_line_and_exits_with_the_most_severe_failure() {
     assert_eq!(codes, expected.map(|(l, c)| (l, c.to_owned())));
     assert_eq!(
         jsonl(&run.stdout)[6],
-        json!({"summary": {"total": 6, "valid": 2, "expired": 1, "scope_mismatch": 1, "malformed": 1, "bad_signature": 1}, "revocation_checked": true})
+        json!({"summary": {"total": 6, "valid": 2, "expired": 1, "scope_mismatch": 1, "malformed": 1, "bad_signature": 1}, "revocation_checked": true, "status_list_checked": false})
     );
     assert_eq!(run.code, 4, "bad_signature is the most severe");
 

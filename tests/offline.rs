@@ -464,10 +464,13 @@ fn a_status_list_says_revoked_and_refuses_to_answer_when_it_cannot() {
         (code_of(&checked), checked.1["status_list"].clone()),
         ((8, "revoked"), json!("checked"))
     );
-    // Batch verification takes no evidence (yet): said, not ignored.
-    let batch = product.write("batch.txt", format!("{}\n", kept.jwt));
-    product
-        .run([
+    // Batch verification looks every valid license up in the list.
+    let batch = product.write(
+        "batch.txt",
+        format!("{}\n{}\n{}\n", kept.jwt, later.jwt, suspended.jwt),
+    );
+    let verify_batch = |extra: &[&str]| {
+        let mut args = vec![
             "verify",
             "--batch",
             &batch,
@@ -475,13 +478,51 @@ fn a_status_list_says_revoked_and_refuses_to_answer_when_it_cannot() {
             "app",
             "--public-key",
             &pem,
-            "--state",
-            "s.json",
-        ])
-        .error(
-            2,
-            "--batch: does not take --status-list or --state; verify the licenses one by one",
-        );
+        ];
+        args.extend_from_slice(extra);
+        product.run(args)
+    };
+    let checked = verify_batch(&["--status-list", &fresh]);
+    let lines: Vec<Value> = checked
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(checked.code, 8, "{checked:?}");
+    assert_eq!(
+        lines.iter().map(|l| l["code"].clone()).collect::<Vec<_>>(),
+        [
+            json!("revoked"),
+            json!("valid"),
+            json!("revoked"),
+            Value::Null
+        ]
+    );
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("suspended (status list of "),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[3],
+        json!({"summary": {"total": 3, "valid": 1, "revoked": 2}, "revocation_checked": false, "status_list_checked": true})
+    );
+    // A list that cannot answer: every license that refers to one is status_unknown.
+    let unknown = verify_batch(&["--status-list", &theirs]);
+    assert_eq!(unknown.code, 10, "{unknown:?}");
+    let summary: Value = serde_json::from_str(unknown.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        summary,
+        json!({"summary": {"total": 3, "status_unknown": 3}, "revocation_checked": false, "status_list_checked": true})
+    );
+    // A clock state is one machine's: refused with a batch, said, not ignored.
+    verify_batch(&["--state", "s.json"]).error(
+        2,
+        "--batch: does not take --state: a clock state is one product machine's; give --state \
+         when verifying one license",
+    );
     // A file that is not there is an error, not an outcome.
     product
         .run([

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
+use keyctl_core::offline;
+use keyctl_core::status_list::{StatusCheck, StatusListError, VerifiedStatusList};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,6 +33,10 @@ pub struct Defaults {
     pub now: Timestamp,
     /// Leeway for `exp`/`nbf`.
     pub leeway: i64,
+    /// A status list every valid license is looked up in, as `verify --status-list` judged
+    /// it (an `Err`: a list that cannot answer, so `status_unknown` for licenses that refer
+    /// to one).
+    pub status_list: Option<std::result::Result<VerifiedStatusList, StatusListError>>,
 }
 
 /// Counts by outcome, and the exit code of the batch.
@@ -173,7 +179,11 @@ pub fn verify_all(
     for (code, count) in &summary.by_code {
         counts.insert((*code).into(), (*count).into());
     }
-    let summary_line = json!({ "summary": counts, "revocation_checked": state.is_some() });
+    let summary_line = json!({
+        "summary": counts,
+        "revocation_checked": state.is_some(),
+        "status_list_checked": defaults.status_list.is_some(),
+    });
     writeln!(out, "{summary_line}").map_err(write_err)?;
     out.flush().map_err(write_err)?;
     Ok(summary)
@@ -234,7 +244,15 @@ fn check(
         now: defaults.now,
         leeway: defaults.leeway,
     };
-    check_claims(decoded.claims, &ctx, state.map(|s| s as &dyn LicenseState))
+    let verdict = check_claims(decoded.claims, &ctx, state.map(|s| s as &dyn LicenseState));
+    match &defaults.status_list {
+        Some(list) if verdict.is_valid() => {
+            let claim = verdict.claims.as_ref().and_then(|c| c.status.as_ref());
+            let status = StatusCheck::of(claim, Some(list));
+            offline::with_status(verdict, &status)
+        }
+        _ => verdict,
+    }
 }
 
 #[cfg(test)]

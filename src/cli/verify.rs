@@ -211,10 +211,11 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
         let store = env.open_store_to_verify()?;
         (store.trusted_keys()?, Some(store))
     };
-    if args.batch.is_some() && args.evidence.given() {
+    if args.batch.is_some() && args.evidence.state.is_some() {
         return Err(Error::invalid(
             "--batch",
-            "does not take --status-list or --state; verify the licenses one by one",
+            "does not take --state: a clock state is one product machine's; \
+             give --state when verifying one license",
         ));
     }
     if let Some(batch) = &args.batch {
@@ -223,6 +224,7 @@ pub fn run(env: &Env, args: VerifyArgs) -> Result<i32> {
             domain: args.context.domain.clone(),
             now,
             leeway: parse_duration(&args.context.leeway, "--leeway")?,
+            status_list: args.evidence.load(&keys, now)?.status_list,
         };
         return super::batch::verify(batch, &keys, &defaults, store.as_ref());
     }

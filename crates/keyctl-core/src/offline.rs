@@ -117,21 +117,27 @@ fn after_signature<C: VerdictClaims>(
         verdict.claims.as_ref().and_then(status_of),
         evidence.status_list,
     );
-    let (outcome, reason) = match &status {
+    Checked {
+        verdict: with_status(verdict, &status),
+        status: Some(status),
+        clock,
+    }
+}
+
+/// The verdict of an artefact that passed its own checks, once the status list has spoken:
+/// `revoked` or `status_unknown` when it says so, else the verdict as it was.
+pub fn with_status<C>(verdict: Verdict<C>, status: &StatusCheck) -> Verdict<C> {
+    let (outcome, reason) = match status {
         StatusCheck::Revoked(reason) => (Outcome::Revoked, reason.clone()),
         StatusCheck::Unknown(reason) => (Outcome::StatusUnknown, reason.clone()),
         StatusCheck::NotGiven | StatusCheck::NotReferenced | StatusCheck::Valid => {
-            (Outcome::Valid, String::new())
+            return verdict;
         }
     };
-    Checked {
-        verdict: Verdict {
-            outcome,
-            reason,
-            claims: verdict.claims,
-        },
-        status: Some(status),
-        clock,
+    Verdict {
+        outcome,
+        reason,
+        claims: verdict.claims,
     }
 }
 
