@@ -58,11 +58,15 @@ impl<J, T> Group<J, T> {
 }
 
 /// Does the jobs `group` queues, at most `max` to a batch, for as long as the runtime runs:
-/// `work` gets a batch and answers each of its jobs, in order.
+/// `work` gets a batch and answers each of its jobs, in order. Jobs whose caller has given
+/// up (its own time bound passed, say while the database was down) are dropped, not done.
+/// Each batch runs as a task of its own, so that a batch that panics fails its callers
+/// rather than stopping every later batch.
 pub(super) async fn serve<J, T, F, Fut>(group: Arc<Group<J, T>>, max: usize, mut work: F)
 where
     F: FnMut(Vec<J>) -> Fut,
-    Fut: Future<Output = Vec<Answer<T>>>,
+    Fut: Future<Output = Vec<Answer<T>>> + Send + 'static,
+    T: Send + 'static,
 {
     loop {
         group.wake.notified().await;
@@ -75,39 +79,105 @@ where
             if batch.is_empty() {
                 break;
             }
-            let (jobs, answers): (Vec<J>, Vec<_>) =
-                batch.into_iter().map(|p| (p.job, p.answer)).unzip();
+            let (jobs, answers): (Vec<J>, Vec<_>) = batch
+                .into_iter()
+                .filter(|p| !p.answer.is_closed())
+                .map(|p| (p.job, p.answer))
+                .unzip();
+            if jobs.is_empty() {
+                continue;
+            }
             let count = jobs.len();
-            let mut results = work(jobs).await.into_iter();
+            let results = match tokio::spawn(work(jobs)).await {
+                Ok(results) => results,
+                Err(failed) => fail_all(
+                    count,
+                    Error::Store(format!("a batch of {count} failed: {failed}")),
+                ),
+            };
+            let mut results = results.into_iter();
             for answer in answers {
                 let result = results.next().unwrap_or_else(|| {
                     Err(Arc::new(Error::Store(format!(
                         "a batch of {count} was answered short"
                     ))))
                 });
-                // A caller that gave up (its own time bound) is not waiting.
+                // A caller that gave up meanwhile is not waiting.
                 let _ = answer.send(result);
             }
         }
     }
 }
 
-/// The same answer for every job of a batch.
-pub(super) fn for_each<T: Clone>(count: usize, result: Result<T>) -> Vec<Answer<T>> {
-    match result {
-        Ok(value) => vec![Ok(value); count],
-        Err(err) => vec![Err(Arc::new(err)); count],
-    }
+/// The same failure for every job of a batch of `count`.
+pub(super) fn fail_all<T>(count: usize, err: Error) -> Vec<Answer<T>> {
+    let err = Arc::new(err);
+    (0..count).map(|_| Err(Arc::clone(&err))).collect()
 }
 
 /// `err` again, for another caller of the same failed batch.
 fn same_error(err: &Error) -> Error {
     match err {
         Error::StoreUnavailable(line) => Error::StoreUnavailable(line.clone()),
+        Error::Store(line) => Error::Store(line.clone()),
         Error::NotFound { kind, id } => Error::NotFound {
             kind,
             id: id.clone(),
         },
         other => Error::Store(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group whose task doubles each job, and panics on a batch holding 13.
+    fn doubling() -> Arc<Group<u32, u32>> {
+        let group: Arc<Group<u32, u32>> = Arc::default();
+        tokio::spawn(serve(Arc::clone(&group), 4, |jobs: Vec<u32>| async move {
+            assert!(!jobs.contains(&13), "a batch the work cannot do");
+            jobs.into_iter().map(|job| Ok(job * 2)).collect()
+        }));
+        group
+    }
+
+    #[tokio::test]
+    async fn every_caller_gets_its_own_answer_and_a_failed_batch_fails_only_its_callers() {
+        let group = doubling();
+        let callers: Vec<_> = (0..10u32)
+            .map(|job| {
+                let group = Arc::clone(&group);
+                tokio::spawn(async move { group.submit(job).await.unwrap() })
+            })
+            .collect();
+        for (job, caller) in (0..10u32).zip(callers) {
+            assert_eq!(caller.await.unwrap(), job * 2);
+        }
+        let err = group.submit(13).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("store: a batch of 1 failed: task "),
+            "{err}"
+        );
+        // The task goes on with the next batch.
+        assert_eq!(group.submit(21).await.unwrap(), 42);
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_caller_gave_up_is_not_done() {
+        let done: Arc<Mutex<Vec<u32>>> = Arc::default();
+        let group: Arc<Group<u32, u32>> = Arc::default();
+        // Queued before the task runs: the caller that gave up is already gone.
+        let given_up =
+            tokio::time::timeout(std::time::Duration::from_millis(1), group.submit(1)).await;
+        assert!(given_up.is_err());
+        let seen = Arc::clone(&done);
+        tokio::spawn(serve(Arc::clone(&group), 4, move |jobs: Vec<u32>| {
+            seen.lock().unwrap().extend(&jobs);
+            async move { jobs.into_iter().map(Ok).collect() }
+        }));
+        assert_eq!(group.submit(2).await.unwrap(), 2);
+        assert_eq!(*done.lock().unwrap(), [2]);
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use deadpool_postgres::Pool;
 
 use super::super::RememberedRequest;
-use super::group::{for_each, Answer};
+use super::group::{fail_all, Answer};
 use super::{bounded, connection, failure, rows};
 use crate::error::Result;
 
@@ -27,7 +27,7 @@ pub(super) async fn remember(
 ) -> Vec<Answer<bool>> {
     match bounded(&name, insert(&pool, &name, &batch)).await {
         Ok(added) => added.into_iter().map(Ok).collect(),
-        Err(err) => for_each(batch.len(), Err(err)),
+        Err(err) => fail_all(batch.len(), err),
     }
 }
 

@@ -15,7 +15,7 @@ use deadpool_postgres::{GenericClient, Pool};
 use tokio_postgres::types::ToSql;
 
 use super::super::{Activated, Activation};
-use super::group::Answer;
+use super::group::{fail_all, Answer};
 use super::{bounded, connection, count, failure, is_unique_violation, rows};
 use crate::error::{Error, Result};
 
@@ -60,8 +60,12 @@ pub(super) struct SeatJob {
 /// Grants a batch: together when it can, else one by one.
 pub(super) async fn grant(pool: Pool, name: String, jobs: Vec<SeatJob>) -> Vec<Answer<Activated>> {
     if jobs.len() > 1 {
-        if let Ok(granted) = bounded(&name, grant_together(&pool, &name, &jobs)).await {
-            return granted;
+        match bounded(&name, grant_together(&pool, &name, &jobs)).await {
+            Ok(granted) => return granted,
+            // The database is not there: one by one would wait for it once a job.
+            Err(err @ Error::StoreUnavailable(_)) => return fail_all(jobs.len(), err),
+            // What PostgreSQL refused of one job: each in its own commit finds which.
+            Err(_) => {}
         }
     }
     let mut answers = Vec::with_capacity(jobs.len());
