@@ -156,7 +156,12 @@ impl Store {
                     )))
                 }
                 Some(_) => {}
-                None if complete => return Err(Error::Store("the store has no issuer".into())),
+                None if complete => {
+                    return Err(Error::Store(format!(
+                        "store {} has no issuer",
+                        location.describe()
+                    )))
+                }
                 None => {}
             }
         }
