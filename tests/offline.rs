@@ -37,6 +37,26 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// `machine verify FILE --hwid H --product P --public-key PEM`.
+fn machine_verify_args<'a>(
+    file: &'a str,
+    hwid: &'a str,
+    product: &'a str,
+    pem: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "machine",
+        "verify",
+        file,
+        "--hwid",
+        hwid,
+        "--product",
+        product,
+        "--public-key",
+        pem,
+    ]
+}
+
 /// `machine verify FILE --hwid H --product app --public-key PEM ARGS --json`, parsed.
 fn machine_verify(
     sandbox: &Sandbox,
@@ -45,18 +65,8 @@ fn machine_verify(
     pem: &str,
     args: &[&str],
 ) -> (i32, Value) {
-    let mut full = vec![
-        "machine",
-        "verify",
-        file,
-        "--hwid",
-        hwid,
-        "--product",
-        "app",
-        "--public-key",
-        pem,
-        "--json",
-    ];
+    let mut full = machine_verify_args(file, hwid, "app", pem);
+    full.push("--json");
     full.extend_from_slice(args);
     let out = sandbox.run(full);
     assert_eq!(out.stderr, "", "machine verify {args:?}");
@@ -71,17 +81,7 @@ fn machine_verify_text(
     product: &str,
     pem: &str,
 ) -> crate::common::Run {
-    sandbox.run([
-        "machine",
-        "verify",
-        file,
-        "--hwid",
-        hwid,
-        "--product",
-        product,
-        "--public-key",
-        pem,
-    ])
+    sandbox.run(machine_verify_args(file, hwid, product, pem))
 }
 
 /// `machine checkout ID --hwid H --activate ARGS` on the vendor's side; the file, copied to
